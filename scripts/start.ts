@@ -9,7 +9,7 @@ import path from 'node:path';
 import { reportFatal, StackError } from './lib/stack-error.ts';
 import { loadStackConfig, type StackConfig } from './stack/config.ts';
 import { embeddedUrls, prepareDatabase, resolveExternalDatabase, type DatabaseUrls } from './stack/database.ts';
-import { PostgresServer } from './stack/postgres-server.ts';
+import { assertPortFree, PostgresServer } from './stack/postgres-server.ts';
 import { StackLock } from './stack/stack-lock.ts';
 
 /** One part of the stack; stopped in reverse order of start. */
@@ -91,6 +91,8 @@ async function main(): Promise<void> {
         password: config.dbPassword,
       });
       services.push({ name: 'database', stop: () => server.stop() });
+      await server.recoverStaleServer();
+      await assertPortFree(config.dbHost, config.dbPort, 'database', 'DB_PORT');
       server.onExit((code) => {
         if (!stopping) void shutdown(1, `the database server stopped unexpectedly (exit code ${code}); see ${server.logFile}`);
       });

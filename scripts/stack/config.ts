@@ -29,8 +29,8 @@ export interface StackConfig {
   stateDir: string;
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
@@ -51,12 +51,12 @@ export async function loadStackConfig(env: NodeJS.ProcessEnv = process.env): Pro
   if (jwtSecret.length < 32) {
     throw new Error('JWT_SECRET must be at least 32 characters long');
   }
-  const apiPort = intFromEnv('API_PORT', 54321);
+  const apiPort = intFromEnv(env, 'API_PORT', 54321);
   const dbHost = env.DB_HOST || '127.0.0.1';
   return {
     externalDatabaseUrl: env.DATABASE_URL || undefined,
     dbHost,
-    dbPort: intFromEnv('DB_PORT', 54322),
+    dbPort: intFromEnv(env, 'DB_PORT', 54322),
     dbPassword: env.DB_PASSWORD || 'postgres',
     apiPort,
     apiUrl: env.API_URL || `http://127.0.0.1:${apiPort}`,

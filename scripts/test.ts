@@ -1,0 +1,120 @@
+/**
+ * `npm test`: one throwaway PostgreSQL 17 (bootstrapped, migrated by the Supabase CLI, seeded),
+ * then the TypeScript tests (node:test) and the Deno tests against it, then a last line
+ * `N passed, N failed` counting both runners.
+ *
+ *   npm test                      everything
+ *   npm test -- tests/db          only TypeScript test files under a path (Deno tests are skipped
+ *                                 unless a path under tests/deno or supabase/functions is given)
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { reportFatal } from './lib/stack-error.ts';
+import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
+import { startThrowawayDatabase } from './stack/database.ts';
+import { denoBin } from './stack/types.ts';
+
+interface Counts { passed: number; failed: number; skipped: number }
+
+function findFiles(dir: string, pattern: RegExp, out: string[] = []): string[] {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules') findFiles(full, pattern, out);
+    else if (entry.isFile() && pattern.test(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, capture = false): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+    let output = '';
+    child.stdout?.on('data', (d) => { output += d; process.stdout.write(d); });
+    child.stderr?.on('data', (d) => { output += d; process.stderr.write(d); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
+  if (!files.length) return { passed: 0, failed: 0, skipped: 0 };
+  const countsFile = path.join(os.tmpdir(), `assistant-platform-counts-${process.pid}.json`);
+  const reporter = path.join(repoRoot, 'tests', 'harness', 'count-reporter.mjs');
+  const { code } = await run(process.execPath, [
+    '--import', 'tsx', '--test', '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`, `--test-reporter-destination=${countsFile}`,
+    ...files,
+  ], env);
+  try {
+    const counts = JSON.parse(fs.readFileSync(countsFile, 'utf8')) as Counts;
+    // A runner that failed outside any test (a file that does not load) still counts as a failure.
+    if (code !== 0 && counts.failed === 0) counts.failed = 1;
+    return counts;
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  } finally {
+    fs.rmSync(countsFile, { force: true });
+  }
+}
+
+async function runDenoTests(paths: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
+  if (!paths.length) return { passed: 0, failed: 0, skipped: 0 };
+  const { code, output } = await run(denoBin, [
+    'test', '--allow-env', '--allow-net', '--allow-read', '--frozen',
+    '--config', path.join(repoRoot, 'supabase', 'functions', 'deno.json'), ...paths,
+  ], { ...env, NO_COLOR: '1' }, true);
+  const summary = [...output.matchAll(/(\d+) passed[^\n]*?\|\s*(\d+) failed(?:[^\n]*?(\d+) ignored)?/g)].at(-1);
+  if (!summary) return { passed: 0, failed: 1, skipped: 0 };
+  const counts = { passed: Number(summary[1]), failed: Number(summary[2]), skipped: Number(summary[3] ?? 0) };
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+async function main(): Promise<number> {
+  const selected = process.argv.slice(2).map((p) => path.resolve(p));
+  const under = (file: string) => !selected.length || selected.some((s) => file === s || file.startsWith(s + path.sep));
+  const nodeFiles = findFiles(path.join(repoRoot, 'tests'), /\.test\.ts$/).filter(under);
+  const denoFiles = [
+    ...findFiles(path.join(repoRoot, 'tests', 'deno'), /_test\.ts$/),
+    ...findFiles(path.join(repoRoot, 'supabase', 'functions'), /_test\.ts$/),
+  ].filter(under);
+
+  const t0 = performance.now();
+  console.log('test database: starting a throwaway PostgreSQL, bootstrapping, pushing migrations, seeding...');
+  const db = await startThrowawayDatabase({ seed: true });
+  console.log(`test database ready on port ${db.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const host = `127.0.0.1:${db.port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEST_DB_URL: db.postgresUrl,
+    TEST_SUPERUSER_URL: db.superuserUrl,
+    TEST_AUTHENTICATOR_URL: `postgresql://authenticator:postgres@${host}/postgres`,
+    TEST_JWT_SECRET: DEFAULT_JWT_SECRET,
+    TEST_ANON_KEY: await signApiKey('anon', DEFAULT_JWT_SECRET),
+    TEST_SERVICE_ROLE_KEY: await signApiKey('service_role', DEFAULT_JWT_SECRET),
+  };
+  let node: Counts;
+  let deno: Counts;
+  try {
+    node = await runNodeTests(nodeFiles, env);
+    deno = await runDenoTests(denoFiles, env);
+  } finally {
+    await db.stop();
+  }
+  const total = { passed: node.passed + deno.passed, failed: node.failed + deno.failed, skipped: node.skipped + deno.skipped };
+  console.log(`\nnode:test ${node.passed} passed, ${node.failed} failed, ${node.skipped} skipped; deno test ${deno.passed} passed, ${deno.failed} failed, ${deno.skipped} skipped; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+  console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+  return total.failed > 0 || total.passed === 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  reportFatal(err, 'npm test');
+  console.log('0 passed, 1 failed');
+  process.exitCode = 1;
+}

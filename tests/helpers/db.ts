@@ -1,0 +1,114 @@
+/**
+ * Run SQL the way the Data API does: as anon, as a signed-in user (role `authenticated` plus
+ * `request.jwt.claims` set in the transaction, like PostgREST) or as service_role. Each call
+ * is one transaction through the `authenticator` login, rolled back afterwards unless
+ * `{ commit: true }` is passed. `asOwner` runs as `postgres`, the role migrations run as.
+ */
+import { after } from 'node:test';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with npm test`);
+  return value;
+}
+
+const connections = new Map<string, Sql>();
+
+/** A pooled connection for a URL, closed when the test file ends. */
+export function connect(url: string): Sql {
+  let sql = connections.get(url);
+  if (!sql) {
+    sql = postgres(url, { max: 4, onnotice: () => {}, connect_timeout: 10 });
+    connections.set(url, sql);
+  }
+  return sql;
+}
+after(async () => {
+  await Promise.all([...connections.values()].map((s) => s.end({ timeout: 5 })));
+  connections.clear();
+});
+
+export const dbUrl = () => requiredEnv('TEST_DB_URL');
+export const superuserUrl = () => requiredEnv('TEST_SUPERUSER_URL');
+const authenticatorUrl = () => requiredEnv('TEST_AUTHENTICATOR_URL');
+
+export type Tx = TransactionSql;
+export interface TxOptions { commit?: boolean }
+
+class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+async function inTransaction<T>(sql: Sql, setup: (tx: Tx) => Promise<unknown>, fn: (tx: Tx) => Promise<T>, opts: TxOptions): Promise<T> {
+  try {
+    return (await sql.begin(async (tx) => {
+      await setup(tx);
+      const value = await fn(tx);
+      if (opts.commit) return value;
+      throw new Rollback(value);
+    })) as T;
+  } catch (err) {
+    if (err instanceof Rollback) return err.value as T;
+    throw err;
+  }
+}
+
+/** Claims like a GoTrue access token for this user. */
+export function userClaims(userId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: 'http://127.0.0.1:54321/auth/v1',
+    sub: userId,
+    aud: 'authenticated',
+    exp: now + 3600,
+    iat: now,
+    email: '',
+    phone: '',
+    app_metadata: { provider: 'email', providers: ['email'] },
+    user_metadata: {},
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: now }],
+    session_id: '00000000-0000-4000-8000-00000000abcd',
+    is_anonymous: false,
+    ...extra,
+  };
+}
+
+function asRole(role: string, claims: Record<string, unknown> | null) {
+  return (tx: Tx) => tx`select set_config('role', ${role}, true),
+                                set_config('request.jwt.claims', ${claims ? JSON.stringify(claims) : ''}, true)`;
+}
+
+export function asAnon<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+  return inTransaction(connect(authenticatorUrl()), asRole('anon', { role: 'anon', iss: 'supabase-demo' }), fn, opts);
+}
+
+export function asUser<T>(userId: string, fn: (tx: Tx) => Promise<T>, opts: TxOptions & { claims?: Record<string, unknown> } = {}): Promise<T> {
+  return inTransaction(connect(authenticatorUrl()), asRole('authenticated', userClaims(userId, opts.claims)), fn, opts);
+}
+
+export function asServiceRole<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+  return inTransaction(connect(authenticatorUrl()), asRole('service_role', { role: 'service_role', iss: 'supabase-demo' }), fn, opts);
+}
+
+/** As `postgres`, the role migrations and seed run as (not a superuser, bypasses RLS). */
+export function asOwner<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+  return inTransaction(connect(dbUrl()), async () => {}, fn, opts);
+}
+
+/**
+ * Run fn in a savepoint and return the database error it raised (the transaction stays
+ * usable). Fails when fn succeeds.
+ */
+export async function sqlError(tx: Tx, fn: (sp: Tx) => Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await tx.savepoint(async (sp) => { await fn(sp); });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    if (!e.code) throw err;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error('expected the statement to fail, but it succeeded');
+}

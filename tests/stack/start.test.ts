@@ -1,0 +1,167 @@
+/**
+ * `npm start` as a user runs it: comes up with migrations and seed, refuses a second copy,
+ * stops cleanly on SIGTERM / SIGINT, recovers after SIGKILL, and fails fast with one line and a
+ * hint on bad settings. Each case uses its own state folder and ports.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import postgres from 'postgres';
+import { repoRoot } from '../../scripts/stack/config.ts';
+import { freePort } from '../../scripts/stack/postgres-server.ts';
+
+const children = new Set<ChildProcess>();
+const stateDirs: string[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of stateDirs) {
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: d } });
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+function newStateDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-stack-'));
+  fs.chmodSync(d, 0o755);
+  stateDirs.push(d);
+  return d;
+}
+
+interface Running { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function startStack(env: Record<string, string>): Running {
+  const baseEnv = { ...process.env };
+  delete baseEnv.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { children.delete(child); resolve(code); }));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(run: Running, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(run.output())) {
+    if (run.child.exitCode !== null) throw new Error(`stack exited (${run.child.exitCode}) before ${pattern}:\n${run.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function serverProcessesFor(dataDir: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmd.includes(dataDir) && /^\d+ \(.*\) [^Z]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+\(.+:\d+:\d+\)$/m, `stack trace printed:\n${text}`);
+
+describe('npm start', () => {
+  it('starts, refuses a second copy, stops on SIGTERM, recovers after SIGKILL, and resets', async () => {
+    const stateDir = newStateDir();
+    const dbPort = String(await freePort());
+    const env = { STACK_STATE_DIR: stateDir, DB_PORT: dbPort, API_PORT: String(await freePort()) };
+
+    const first = startStack(env);
+    await waitFor(first, /Press Ctrl-C to stop/);
+    assert.match(first.output(), new RegExp(`DB URL: postgresql://postgres:postgres@127\\.0\\.0\\.1:${dbPort}/postgres`));
+    assert.match(first.output(), /anon key: eyJ/);
+    assert.match(first.output(), /Applying migration \d{14}_/);
+    const sql = postgres(`postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`, { max: 1, onnotice: () => {} });
+    const [row] = await sql`select count(*)::int as n from public.tenants`;
+    await sql.end();
+    assert.equal(row.n, 2, 'seeded');
+
+    const second = startStack(env);
+    assert.equal(await second.exited, 1);
+    assert.match(second.output(), new RegExp(`already running \\(pid ${first.child.pid}\\)`));
+    noStackTrace(second.output());
+
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+    const dataDir = path.join(stateDir, 'db');
+    assert.deepEqual(serverProcessesFor(dataDir), [], 'no orphan postgres');
+    assert.equal(fs.existsSync(path.join(stateDir, 'stack.pid')), false, 'lock released');
+
+    const third = startStack(env);
+    await waitFor(third, /Press Ctrl-C to stop/);
+    assert.doesNotMatch(third.output(), /initialised a new database cluster/);
+    assert.match(third.output(), /Remote database is up to date/);
+    const coldStart = /started in ([\d.]+) s/.exec(third.output())![1];
+    third.child.kill('SIGKILL');
+    await third.exited;
+    assert.equal(serverProcessesFor(dataDir).length, 1, 'SIGKILL leaves the server behind');
+
+    const fourth = startStack(env);
+    await waitFor(fourth, /Press Ctrl-C to stop/);
+    assert.match(fourth.output(), /left running .* stopping it/);
+    fourth.child.kill('SIGINT');
+    assert.equal(await fourth.exited, 0);
+    assert.deepEqual(serverProcessesFor(dataDir), []);
+
+    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: stateDir }, encoding: 'utf8' });
+    assert.equal(reset.status, 0, reset.stderr);
+    assert.equal(fs.existsSync(stateDir), false);
+    console.log(`cold start on an initialised data folder: ${coldStart} s`);
+  });
+
+  it('fails fast with one line and a hint when DATABASE_URL is unreachable', async () => {
+    const stateDir = newStateDir();
+    const closed = await freePort();
+    const run = startStack({ STACK_STATE_DIR: stateDir, DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${closed}/postgres` });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), new RegExp(`error: cannot reach the database at 127\\.0\\.0\\.1:${closed}/postgres`));
+    assert.match(run.output(), /hint: check DATABASE_URL/);
+    noStackTrace(run.output());
+    assert.equal(fs.existsSync(path.join(stateDir, 'stack.pid')), false);
+  });
+
+  it('fails fast when the database port is taken, leaving no data folder', async () => {
+    const stateDir = newStateDir();
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(port) });
+      assert.equal(await run.exited, 1);
+      assert.match(run.output(), new RegExp(`database port 127\\.0\\.0\\.1:${port} is already in use`));
+      assert.match(run.output(), /hint: .*DB_PORT=<port>/);
+      noStackTrace(run.output());
+      assert.equal(fs.existsSync(path.join(stateDir, 'db')), false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses bad settings and a data folder owned by another user', async (t) => {
+    const bad = startStack({ STACK_STATE_DIR: newStateDir(), DB_PORT: 'fifty' });
+    assert.equal(await bad.exited, 1);
+    assert.match(bad.output(), /error: DB_PORT must be a port number/);
+    noStackTrace(bad.output());
+
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to give the data folder to another user');
+      return;
+    }
+    const stateDir = newStateDir();
+    const dataDir = path.join(stateDir, 'db');
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    fs.writeFileSync(path.join(dataDir, 'PG_VERSION'), '17\n');
+    fs.chownSync(dataDir, 65534, 65534);
+    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()) });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /is owned by uid 65534, but the server would run as uid \d+/);
+    assert.match(run.output(), /hint: /);
+    noStackTrace(run.output());
+  });
+});

@@ -1,0 +1,19 @@
+/** The committed database types are exactly what the migrations generate. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot } from '../../scripts/stack/config.ts';
+import { generateTypes, TYPES_FILES } from '../../scripts/stack/types.ts';
+import { dbUrl } from '../helpers/db.ts';
+
+describe('generated types', () => {
+  it('match supabase gen types on the migrated database (run npm run gen:types after a migration)', async () => {
+    const generated = await generateTypes(dbUrl());
+    assert.match(generated, /"tenants": \{/);
+    for (const file of TYPES_FILES) {
+      const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      assert.ok(committed === generated, `${path.relative(repoRoot, file)} differs from what the migrations generate: run npm run gen:types`);
+    }
+  });
+});
