@@ -31,3 +31,13 @@ describe('repository conventions', () => {
     }
   });
 });
+
+describe('package-lock.json', () => {
+  it('lists every optional platform package, so npm ci accepts it (npm run lock:complete)', async () => {
+    const { missingPlatformEntries } = await import('../../scripts/complete-lockfile.ts');
+    const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8'));
+    assert.deepEqual(missingPlatformEntries(lock.packages).map(([k]) => k), []);
+    const incomplete = { 'node_modules/deno': { optionalDependencies: { '@deno/darwin-arm64': '2.9.6' } } };
+    assert.deepEqual(missingPlatformEntries(incomplete), [['node_modules/@deno/darwin-arm64', { version: '2.9.6', optional: true, os: ['darwin'], cpu: ['arm64'] }]]);
+  });
+});
