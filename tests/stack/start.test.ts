@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import { repoRoot } from '../../scripts/stack/config.ts';
 import { freePort } from '../../scripts/stack/postgres-server.ts';
+import { connect, superuserUrl } from '../helpers/db.ts';
 
 const children = new Set<ChildProcess>();
 const stateDirs: string[] = [];
@@ -33,10 +34,10 @@ function newStateDir(): string {
 
 interface Running { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
-function startStack(env: Record<string, string>): Running {
+function startStack(env: Record<string, string>, as?: { uid: number; gid: number }): Running {
   const baseEnv = { ...process.env };
   delete baseEnv.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -114,6 +115,40 @@ describe('npm start', () => {
     assert.equal(reset.status, 0, reset.stderr);
     assert.equal(fs.existsSync(stateDir), false);
     console.log(`cold start on an initialised data folder: ${coldStart} s`);
+  });
+
+  it('runs as an ordinary user, the server under that user', async () => {
+    const stateDir = newStateDir();
+    const ordinary = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    if (ordinary) fs.chownSync(stateDir, ordinary.uid, ordinary.gid);
+    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()), HOME: stateDir }, ordinary);
+    await waitFor(run, /Press Ctrl-C to stop/);
+    const [pid] = serverProcessesFor(path.join(stateDir, 'db'));
+    assert.equal(fs.statSync(`/proc/${pid}`).uid, ordinary?.uid ?? process.getuid?.());
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+  });
+
+  it('uses DATABASE_URL instead of the embedded server: bootstraps, migrates, seeds, leaves the server running', async () => {
+    const admin = connect(superuserUrl());
+    await admin`drop database if exists external_probe`;
+    await admin`create database external_probe`;
+    try {
+      const external = superuserUrl().replace(/\/postgres$/, '/external_probe');
+      const stateDir = newStateDir();
+      const run = startStack({ STACK_STATE_DIR: stateDir, DATABASE_URL: external });
+      await waitFor(run, /Press Ctrl-C to stop/);
+      assert.match(run.output(), /DB URL: postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/external_probe/);
+      assert.equal(fs.existsSync(path.join(stateDir, 'db')), false, 'no embedded cluster');
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exited, 0);
+      const probe = postgres(external, { max: 1, onnotice: () => {} });
+      const [row] = await probe`select count(*)::int as n from public.users`;
+      await probe.end();
+      assert.equal(row.n, 5, 'migrated and seeded, and the external server still answers');
+    } finally {
+      await admin`drop database if exists external_probe with (force)`;
+    }
   });
 
   it('fails fast with one line and a hint when DATABASE_URL is unreachable', async () => {
