@@ -7,6 +7,161 @@ export type Json = string | number | boolean | null | {
 export type Database = {
   "public": {
     Tables: {
+      "conversations": {
+        Row: {
+          "created_at": string;
+          "id": string;
+          "is_archived": boolean;
+          "last_message_at": string | null;
+          "metadata": NonNullable<Json>;
+          "model": string | null;
+          "tenant_id": string;
+          "title": string | null;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "created_at"?: string;
+          "id"?: string;
+          "is_archived"?: boolean;
+          "last_message_at"?: string | null;
+          "metadata"?: NonNullable<Json>;
+          "model"?: string | null;
+          "tenant_id"?: string;
+          "title"?: string | null;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Update: {
+          "created_at"?: string;
+          "id"?: string;
+          "is_archived"?: boolean;
+          "last_message_at"?: string | null;
+          "metadata"?: NonNullable<Json>;
+          "model"?: string | null;
+          "tenant_id"?: string;
+          "title"?: string | null;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "conversations_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "conversations_user_fkey";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
+      "feedback": {
+        Row: {
+          "comment": string | null;
+          "created_at": string;
+          "id": string;
+          "message_id": string;
+          "rating": number;
+          "tenant_id": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "comment"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "message_id": string;
+          "rating": number;
+          "tenant_id"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Update: {
+          "comment"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "message_id"?: string;
+          "rating"?: number;
+          "tenant_id"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "feedback_message_fkey";
+            columns: ["message_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "feedback_user_fkey";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
+      "messages": {
+        Row: {
+          "content": string;
+          "conversation_id": string;
+          "created_at": string;
+          "id": string;
+          "input_tokens": number;
+          "latency_ms": number | null;
+          "metadata": NonNullable<Json>;
+          "model": string | null;
+          "output_tokens": number;
+          "role": string;
+          "tenant_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "content": string;
+          "conversation_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "input_tokens"?: number;
+          "latency_ms"?: number | null;
+          "metadata"?: NonNullable<Json>;
+          "model"?: string | null;
+          "output_tokens"?: number;
+          "role": string;
+          "tenant_id"?: string;
+        };
+        Update: {
+          "content"?: string;
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "input_tokens"?: number;
+          "latency_ms"?: number | null;
+          "metadata"?: NonNullable<Json>;
+          "model"?: string | null;
+          "output_tokens"?: number;
+          "role"?: string;
+          "tenant_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
       "tenants": {
         Row: {
           "created_at": string;
@@ -34,6 +189,61 @@ export type Database = {
           "updated_at"?: string;
         };
         Relationships: [];
+      };
+      "usage_metrics": {
+        Row: {
+          "cost": number;
+          "created_at": string;
+          "date": string;
+          "input_tokens": number;
+          "output_tokens": number;
+          "request_count": number;
+          "tenant_id": string;
+          "total_tokens": number | null;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "cost"?: number;
+          "created_at"?: string;
+          "date": string;
+          "input_tokens"?: number;
+          "output_tokens"?: number;
+          "request_count"?: number;
+          "tenant_id": string;
+          "total_tokens"?: never;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "cost"?: number;
+          "created_at"?: string;
+          "date"?: string;
+          "input_tokens"?: number;
+          "output_tokens"?: number;
+          "request_count"?: number;
+          "tenant_id"?: string;
+          "total_tokens"?: never;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "usage_metrics_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "usage_metrics_user_fkey";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
       };
       "users": {
         Row: {
@@ -76,10 +286,113 @@ export type Database = {
       };
     };
     Views: {
-      [_ in never]: never;
+      "current_day_usage": {
+        Row: {
+          "cost": number;
+          "date": string;
+          "input_tokens": number;
+          "output_tokens": number;
+          "request_count": number;
+          "tenant_id": string;
+          "total_tokens": number | null;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "cost"?: number | null;
+          "date"?: string | null;
+          "input_tokens"?: number | null;
+          "output_tokens"?: number | null;
+          "request_count"?: number | null;
+          "tenant_id"?: string | null;
+          "total_tokens"?: number | null;
+          "updated_at"?: string | null;
+          "user_id"?: string | null;
+        };
+        Update: {
+          "cost"?: number | null;
+          "date"?: string | null;
+          "input_tokens"?: number | null;
+          "output_tokens"?: number | null;
+          "request_count"?: number | null;
+          "tenant_id"?: string | null;
+          "total_tokens"?: number | null;
+          "updated_at"?: string | null;
+          "user_id"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "usage_metrics_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "usage_metrics_user_fkey";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
     };
     Functions: {
-      [_ in never]: never;
+      "get_message_feedback_summary": {
+        Args: { "p_message_ids": (string)[] };
+        Returns: {
+          "average_rating": number;
+          "down_count": number;
+          "feedback_count": number;
+          "last_feedback_at": string;
+          "message_id": string;
+          "up_count": number;
+        }[];
+      };
+      "get_monthly_usage_summary": {
+        Args: { "p_from"?: string; "p_to"?: string };
+        Returns: {
+          "active_days": number;
+          "cost": number;
+          "input_tokens": number;
+          "month": string;
+          "output_tokens": number;
+          "request_count": number;
+          "tenant_id": string;
+          "total_tokens": number;
+          "user_id": string;
+        }[];
+      };
+      "increment_usage_metrics": {
+        Args: {
+          "p_cost": number;
+          "p_date": string;
+          "p_input_tokens": number;
+          "p_output_tokens": number;
+          "p_tenant_id": string;
+          "p_user_id": string;
+        };
+        Returns: {
+          "cost": number;
+          "created_at": string;
+          "date": string;
+          "input_tokens": number;
+          "output_tokens": number;
+          "request_count": number;
+          "tenant_id": string;
+          "total_tokens": number | null;
+          "updated_at": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "usage_metrics";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
     };
     Enums: {
       [_ in never]: never;

@@ -1,48 +1,91 @@
-/** supabase/seed.sql: the expected rows, fixed ids, and safe to run again. */
+/** supabase/seed.sql: the expected rows, fixed ids, deterministic, idempotent, removable by cascade. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { asOwner } from '../helpers/db.ts';
-import { TENANT, USER } from '../helpers/seed-ids.ts';
+import { asOwner, type Tx } from '../helpers/db.ts';
+import { CONVERSATION, TENANT, USER } from '../helpers/seed-ids.ts';
 
 const seedSql = fs.readFileSync(new URL('../../supabase/seed.sql', import.meta.url), 'utf8');
 
-const snapshot = (tx: Parameters<Parameters<typeof asOwner>[0]>[0]) => tx`
+const counts = (tx: Tx) => tx`
   select (select count(*)::int from public.tenants) as tenants,
          (select count(*)::int from auth.users) as accounts,
          (select count(*)::int from auth.identities) as identities,
          (select count(*)::int from public.users) as profiles,
-         (select json_agg(t order by t.id) from public.tenants t) as tenant_rows,
-         (select json_agg(json_build_object('id', u.id, 'tenant', u.tenant_id, 'role', u.role, 'updated_at', u.updated_at) order by u.id) from public.users u) as profile_rows,
-         (select md5(string_agg(a.id || a.email || a.encrypted_password || a.created_at, ',' order by a.id)) from auth.users a) as accounts_digest`;
+         (select count(*)::int from public.conversations) as conversations,
+         (select count(*)::int from public.messages) as messages,
+         (select count(*)::int from public.feedback) as feedback,
+         (select count(*)::int from public.usage_metrics) as usage_metrics`;
+
+/** Every seeded row, as text: equal snapshots mean byte-for-byte equal data. */
+const dataDigest = (tx: Tx) => tx`
+  select md5(concat_ws('|',
+    (select string_agg(t::text, ',' order by t.id) from public.tenants t),
+    (select string_agg(a.id || a.email || a.encrypted_password || a.created_at, ',' order by a.id) from auth.users a),
+    (select string_agg(u::text, ',' order by u.id) from public.users u),
+    (select string_agg(c::text, ',' order by c.id) from public.conversations c),
+    (select string_agg(m::text, ',' order by m.id) from public.messages m),
+    (select string_agg(f::text, ',' order by f.id) from public.feedback f),
+    (select string_agg(u::text, ',' order by u.tenant_id, u.user_id, u.date) from public.usage_metrics u))) as digest`;
 
 describe('seed', () => {
-  it('creates two tenants, six accounts with identities and five profiles', async () => {
-    const [row] = await asOwner(snapshot);
-    assert.deepEqual([row.tenants, row.accounts, row.identities, row.profiles], [2, 6, 6, 5]);
-    assert.deepEqual(row.tenant_rows.map((t: { id: string; slug: string }) => [t.id, t.slug]), [[TENANT.acme, 'acme'], [TENANT.globex, 'globex']]);
-    const roles = Object.fromEntries(row.profile_rows.map((p: { id: string; role: string }) => [p.id, p.role]));
-    assert.deepEqual(roles, { [USER.alice]: 'owner', [USER.bob]: 'admin', [USER.carol]: 'member', [USER.dave]: 'owner', [USER.erin]: 'member' });
+  it('has exactly the rows the checklist expects', async () => {
+    const [row] = await asOwner(counts);
+    assert.deepEqual({ ...row }, { tenants: 3, accounts: 6, identities: 6, profiles: 6, conversations: 7, messages: 14, feedback: 7, usage_metrics: 11 });
+  });
+
+  it('names its tenants test-* and gives each an admin and a member', async () => {
+    const rows = await asOwner((tx) => tx`
+      select t.id, t.slug, array_agg(u.role order by u.role) as roles
+      from public.tenants t join public.users u on u.tenant_id = t.id group by t.id, t.slug order by t.id`);
+    assert.deepEqual(rows.map((r) => [r.id, r.slug.startsWith('test-'), r.roles]), [
+      [TENANT.acme, true, ['admin', 'member']], [TENANT.globex, true, ['admin', 'member']], [TENANT.initech, true, ['admin', 'member']],
+    ]);
+  });
+
+  it('stamps conversations with their newest message through the trigger', async () => {
+    const [c1] = await asOwner((tx) => tx`select last_message_at, updated_at from public.conversations where id = ${CONVERSATION.c1}`);
+    assert.equal(c1.last_message_at.toISOString(), '2026-11-18T08:30:09.000Z');
+    assert.equal(c1.updated_at.toISOString(), '2026-11-18T08:30:09.000Z');
   });
 
   it('stores a verifiable bcrypt password for each account', async () => {
     const [row] = await asOwner((tx) => tx`
       select bool_and(encrypted_password = extensions.crypt('password123', encrypted_password)) as ok,
              bool_or(encrypted_password = extensions.crypt('wrong', encrypted_password)) as wrong_ok
-      from auth.users`);
+      from auth.users where id = any(${Object.values(USER)}::uuid[])`);
     assert.deepEqual({ ...row }, { ok: true, wrong_ok: false });
   });
 
-  it('is deterministic and idempotent: running it again changes nothing', async () => {
+  it('is idempotent: running it again changes no row', async () => {
     await asOwner(async (tx) => {
-      const [before] = await snapshot(tx);
+      const [before] = await dataDigest(tx);
       await tx.unsafe(seedSql);
-      const [after] = await snapshot(tx);
-      assert.deepEqual(after, before);
+      const [after] = await dataDigest(tx);
+      assert.equal(after.digest, before.digest);
     });
   });
 
-  it('gives every table a fixed id (no random uuids or now())', () => {
-    assert.doesNotMatch(seedSql, /gen_random_uuid|now\(\)|random\(\)|gen_salt/);
+  it('is deterministic: wiped and run again, it produces the same bytes', async () => {
+    await asOwner(async (tx) => {
+      const [before] = await dataDigest(tx);
+      await tx`delete from public.tenants where slug like 'test-%'`;
+      await tx`delete from auth.users where id = any(${Object.values(USER)}::uuid[])`;
+      await tx.unsafe(seedSql);
+      const [after] = await dataDigest(tx);
+      assert.equal(after.digest, before.digest);
+    });
+  });
+
+  it("`delete from tenants where slug like 'test-%'` removes everything that belongs to them", async () => {
+    await asOwner(async (tx) => {
+      await tx`delete from public.tenants where slug like 'test-%'`;
+      const [row] = await counts(tx);
+      assert.deepEqual({ ...row }, { tenants: 0, accounts: 6, identities: 6, profiles: 0, conversations: 0, messages: 0, feedback: 0, usage_metrics: 0 });
+    });
+  });
+
+  it('uses fixed ids and times only (no random uuids, no now())', () => {
+    assert.doesNotMatch(seedSql, /gen_random_uuid|now\(\)|random\(\)|gen_salt|current_date/);
   });
 });

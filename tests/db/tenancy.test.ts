@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asAnon, asOwner, asServiceRole, asUser, sqlError } from '../helpers/db.ts';
+import { asAnon, asServiceRole, asUser, createAccount, scenario, sqlError } from '../helpers/db.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
 
 describe('tenancy helpers', () => {
   it('answer the caller\'s tenant and role', async () => {
     for (const [user, tenant, role] of [
-      [USER.alice, TENANT.acme, 'owner'], [USER.bob, TENANT.acme, 'admin'], [USER.carol, TENANT.acme, 'member'],
-      [USER.dave, TENANT.globex, 'owner'], [USER.erin, TENANT.globex, 'member'],
+      [USER.alice, TENANT.acme, 'admin'], [USER.bob, TENANT.acme, 'member'], [USER.carol, TENANT.globex, 'admin'],
+      [USER.dave, TENANT.globex, 'member'], [USER.erin, TENANT.initech, 'admin'], [USER.frank, TENANT.initech, 'member'],
     ]) {
       const [row] = await asUser(user, (tx) => tx`select private.current_tenant_id() as tenant, private.current_tenant_role() as role`);
       assert.deepEqual({ ...row }, { tenant, role }, `for ${user}`);
@@ -19,8 +19,11 @@ describe('tenancy helpers', () => {
   });
 
   it('answer null for an account without a profile and for service_role', async () => {
-    const [frank] = await asUser(USER.frank, (tx) => tx`select private.current_tenant_id() as tenant, private.current_tenant_role() as role`);
-    assert.deepEqual({ ...frank }, { tenant: null, role: null });
+    await scenario(async (s) => {
+      const nora = await createAccount(s.owner);
+      const [row] = await s.as({ user: nora }, (tx) => tx`select private.current_tenant_id() as tenant, private.current_tenant_role() as role`);
+      assert.deepEqual({ ...row }, { tenant: null, role: null });
+    });
     const [service] = await asServiceRole((tx) => tx`select private.current_tenant_id() as tenant`);
     assert.equal(service.tenant, null);
   });
@@ -59,20 +62,27 @@ describe('tenants RLS', () => {
   });
 
   it('members read only their own tenant', async () => {
-    const carol = await asUser(USER.carol, (tx) => tx`select slug from public.tenants`);
-    assert.deepEqual(carol.map((r) => r.slug), ['acme']);
-    const erin = await asUser(USER.erin, (tx) => tx`select slug from public.tenants where id = ${TENANT.acme}`);
-    assert.equal(erin.length, 0);
-    const frank = await asUser(USER.frank, (tx) => tx`select slug from public.tenants`);
-    assert.equal(frank.length, 0);
+    const bob = await asUser(USER.bob, (tx) => tx`select slug from public.tenants`);
+    assert.deepEqual(bob.map((r) => r.slug), ['test-acme']);
+    const dave = await asUser(USER.dave, (tx) => tx`select slug from public.tenants where id = ${TENANT.acme}`);
+    assert.equal(dave.length, 0);
+    await scenario(async (s) => {
+      const nora = await createAccount(s.owner);
+      assert.equal((await s.as({ user: nora }, (tx) => tx`select slug from public.tenants`)).length, 0);
+    });
   });
 
   it('owners and admins rename their tenant; members and strangers change nothing', async () => {
-    const renamed = await asUser(USER.bob, (tx) => tx`update public.tenants set name = 'Acme Ltd' where id = ${TENANT.acme} returning name, updated_at > created_at as touched`);
+    const renamed = await asUser(USER.alice, (tx) => tx`update public.tenants set name = 'Acme Ltd' where id = ${TENANT.acme} returning name, updated_at > created_at as touched`);
     assert.deepEqual(renamed.map((r) => ({ ...r })), [{ name: 'Acme Ltd', touched: true }]);
-    const byMember = await asUser(USER.carol, (tx) => tx`update public.tenants set name = 'Hacked' where id = ${TENANT.acme} returning id`);
+    await scenario(async (s) => {
+      const olivia = await createAccount(s.owner, { tenantId: TENANT.acme, role: 'owner' });
+      const byOwner = await s.as({ user: olivia }, (tx) => tx`update public.tenants set slug = 'acme-ltd' where id = ${TENANT.acme} returning slug`);
+      assert.deepEqual(byOwner.map((r) => r.slug), ['acme-ltd']);
+    });
+    const byMember = await asUser(USER.bob, (tx) => tx`update public.tenants set name = 'Hacked' where id = ${TENANT.acme} returning id`);
     assert.equal(byMember.length, 0);
-    const byStranger = await asUser(USER.dave, (tx) => tx`update public.tenants set name = 'Hacked' where id = ${TENANT.acme} returning id`);
+    const byStranger = await asUser(USER.carol, (tx) => tx`update public.tenants set name = 'Hacked' where id = ${TENANT.acme} returning id`);
     assert.equal(byStranger.length, 0);
   });
 
@@ -87,13 +97,13 @@ describe('tenants RLS', () => {
 
   it('service_role provisions and removes tenants; bad input is refused by checks', async () => {
     await asServiceRole(async (tx) => {
-      const [t] = await tx`insert into public.tenants (slug, name) values ('initech', 'Initech') returning plan`;
+      const [t] = await tx`insert into public.tenants (slug, name) values ('umbrella', 'Umbrella') returning plan`;
       assert.equal(t.plan, 'free');
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('Bad Slug!', 'x')`)).code, '23514');
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('ok', '   ')`)).code, '23514');
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name, plan) values ('ok', 'Ok', 'gold')`)).code, '23514');
-      assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('acme', 'Dup')`)).code, '23505');
-      const deleted = await tx`delete from public.tenants where slug = 'initech' returning id`;
+      assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('test-acme', 'Dup')`)).code, '23505');
+      const deleted = await tx`delete from public.tenants where slug = 'umbrella' returning id`;
       assert.equal(deleted.length, 1);
     });
   });
@@ -109,31 +119,28 @@ describe('users RLS', () => {
 
   it('members see the profiles of their own tenant only', async () => {
     const alice = await asUser(USER.alice, (tx) => tx`select id from public.users order by id`);
-    assert.deepEqual(alice.map((r) => r.id), [USER.alice, USER.bob, USER.carol]);
-    const erin = await asUser(USER.erin, (tx) => tx`select id from public.users order by id`);
-    assert.deepEqual(erin.map((r) => r.id), [USER.dave, USER.erin]);
+    assert.deepEqual(alice.map((r) => r.id), [USER.alice, USER.bob]);
+    const dave = await asUser(USER.dave, (tx) => tx`select id from public.users order by id`);
+    assert.deepEqual(dave.map((r) => r.id), [USER.carol, USER.dave]);
   });
 
   it('nobody but service_role inserts profiles, not even for themselves', async () => {
-    await asUser(USER.frank, async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`insert into public.users (id, tenant_id, role) values (${USER.frank}, ${TENANT.acme}, 'owner')`);
-      assert.equal(err.code, '42501');
+    await scenario(async (s) => {
+      const nora = await createAccount(s.owner);
+      assert.equal((await s.errorAs({ user: nora }, (tx) => tx`insert into public.users (id, tenant_id, role) values (${nora}, ${TENANT.acme}, 'owner')`)).code, '42501');
+      assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`insert into public.users (id, tenant_id) values (${nora}, ${TENANT.acme})`)).code, '42501');
+      const [row] = await s.as('service_role', (tx) => tx`insert into public.users (id, tenant_id, display_name) values (${nora}, ${TENANT.globex}, 'Nora') returning role`);
+      assert.equal(row.role, 'member');
     });
-    await asUser(USER.alice, async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`insert into public.users (id, tenant_id) values (${USER.frank}, ${TENANT.acme})`);
-      assert.equal(err.code, '42501');
-    });
-    const [row] = await asServiceRole((tx) => tx`insert into public.users (id, tenant_id, display_name) values (${USER.frank}, ${TENANT.globex}, 'Frank') returning role`);
-    assert.equal(row.role, 'member');
   });
 
   it('a member edits their own display name, not a colleague\'s, not their role', async () => {
-    const own = await asUser(USER.carol, (tx) => tx`update public.users set display_name = 'Caroline' where id = ${USER.carol} returning display_name`);
-    assert.deepEqual(own.map((r) => r.display_name), ['Caroline']);
-    const colleague = await asUser(USER.carol, (tx) => tx`update public.users set display_name = 'X' where id = ${USER.bob} returning id`);
+    const own = await asUser(USER.bob, (tx) => tx`update public.users set display_name = 'Robert' where id = ${USER.bob} returning display_name`);
+    assert.deepEqual(own.map((r) => r.display_name), ['Robert']);
+    const colleague = await asUser(USER.bob, (tx) => tx`update public.users set display_name = 'X' where id = ${USER.alice} returning id`);
     assert.equal(colleague.length, 0);
-    await asUser(USER.carol, async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`update public.users set role = 'owner' where id = ${USER.carol}`);
+    await asUser(USER.bob, async (tx) => {
+      const err = await sqlError(tx, (sp) => sp`update public.users set role = 'admin' where id = ${USER.bob}`);
       assert.equal(err.code, '42501');
       assert.match(err.message, /only tenant owners and admins/);
     });
@@ -141,57 +148,63 @@ describe('users RLS', () => {
 
   it('an update can never move a profile into another tenant', async () => {
     await asUser(USER.alice, async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`update public.users set tenant_id = ${TENANT.globex} where id = ${USER.carol}`);
-      assert.equal(err.code, '42501');
+      assert.equal((await sqlError(tx, (sp) => sp`update public.users set tenant_id = ${TENANT.globex} where id = ${USER.bob}`)).code, '42501');
     });
     await asServiceRole(async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`update public.users set tenant_id = ${TENANT.globex} where id = ${USER.carol}`);
+      const err = await sqlError(tx, (sp) => sp`update public.users set tenant_id = ${TENANT.globex} where id = ${USER.bob}`);
       assert.equal(err.code, '42501');
       assert.match(err.message, /cannot change its id or tenant/);
     });
   });
 
   it('admins manage members; only owners touch the owner role; a tenant keeps an owner', async () => {
-    const promoted = await asUser(USER.bob, (tx) => tx`update public.users set role = 'admin' where id = ${USER.carol} returning role`);
-    assert.deepEqual(promoted.map((r) => r.role), ['admin']);
-    await asUser(USER.bob, async (tx) => {
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set role = 'owner' where id = ${USER.carol}`)).code, '42501');
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set role = 'member' where id = ${USER.alice}`)).code, '42501');
-    });
-    const byOwner = await asUser(USER.alice, (tx) => tx`update public.users set role = 'owner' where id = ${USER.bob} returning role`);
-    assert.deepEqual(byOwner.map((r) => r.role), ['owner']);
-    await asUser(USER.alice, async (tx) => {
-      const err = await sqlError(tx, (sp) => sp`update public.users set role = 'member' where id = ${USER.alice}`);
+    await scenario(async (s) => {
+      const olivia = await createAccount(s.owner, { tenantId: TENANT.acme, role: 'owner' });
+      const promoted = await s.as({ user: USER.alice }, (tx) => tx`update public.users set role = 'admin' where id = ${USER.bob} returning role`);
+      assert.deepEqual(promoted.map((r) => r.role), ['admin']);
+      assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.users set role = 'owner' where id = ${USER.bob}`)).code, '42501');
+      assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.users set role = 'member' where id = ${olivia}`)).code, '42501');
+      const byOwner = await s.as({ user: olivia }, (tx) => tx`update public.users set role = 'owner' where id = ${USER.alice} returning role`);
+      assert.deepEqual(byOwner.map((r) => r.role), ['owner']);
+      const stepDown = await s.as({ user: olivia }, (tx) => tx`update public.users set role = 'member' where id = ${olivia} returning role`);
+      assert.deepEqual(stepDown.map((r) => r.role), ['member'], 'another owner remains');
+      const err = await s.errorAs({ user: USER.alice }, (tx) => tx`update public.users set role = 'admin' where id = ${USER.alice}`);
       assert.equal(err.code, '23514');
       assert.match(err.message, /at least one owner/);
+      const strangers = await s.as({ user: USER.carol }, (tx) => tx`update public.users set role = 'member' where id = ${USER.bob} returning id`);
+      assert.equal(strangers.length, 0);
     });
-    const strangers = await asUser(USER.dave, (tx) => tx`update public.users set role = 'member' where id = ${USER.bob} returning id`);
-    assert.equal(strangers.length, 0);
   });
 
   it('admins remove members of their tenant, not owners; members and strangers remove nobody', async () => {
-    const byAdmin = await asUser(USER.bob, (tx) => tx`delete from public.users where id in (${USER.carol}, ${USER.alice}) returning id`);
-    assert.deepEqual(byAdmin.map((r) => r.id), [USER.carol]);
-    const byMember = await asUser(USER.carol, (tx) => tx`delete from public.users where id = ${USER.bob} returning id`);
-    assert.equal(byMember.length, 0);
-    const byStranger = await asUser(USER.dave, (tx) => tx`delete from public.users where id = ${USER.carol} returning id`);
-    assert.equal(byStranger.length, 0);
+    await scenario(async (s) => {
+      const olivia = await createAccount(s.owner, { tenantId: TENANT.acme, role: 'owner' });
+      const byAdmin = await s.as({ user: USER.alice }, (tx) => tx`delete from public.users where id in (${USER.bob}, ${olivia}) returning id`);
+      assert.deepEqual(byAdmin.map((r) => r.id), [USER.bob]);
+      const byMember = await s.as({ user: USER.dave }, (tx) => tx`delete from public.users where id = ${USER.carol} returning id`);
+      assert.equal(byMember.length, 0);
+      const byStranger = await s.as({ user: USER.carol }, (tx) => tx`delete from public.users where id = ${USER.alice} returning id`);
+      assert.equal(byStranger.length, 0);
+      const byOwner = await s.as({ user: olivia }, (tx) => tx`delete from public.users where id = ${USER.alice} returning id`);
+      assert.equal(byOwner.length, 1);
+    });
   });
 
   it('email and timestamps are not writable by users; checks refuse bad values', async () => {
-    await asUser(USER.carol, async (tx) => {
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set email = 'x@y.z' where id = ${USER.carol}`)).code, '42501');
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set display_name = ${'x'.repeat(101)} where id = ${USER.carol}`)).code, '23514');
+    await asUser(USER.bob, async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`update public.users set email = 'x@y.z' where id = ${USER.bob}`)).code, '42501');
+      assert.equal((await sqlError(tx, (sp) => sp`update public.users set updated_at = now() where id = ${USER.bob}`)).code, '42501');
+      assert.equal((await sqlError(tx, (sp) => sp`update public.users set display_name = ${'x'.repeat(101)} where id = ${USER.bob}`)).code, '23514');
     });
     await asServiceRole(async (tx) => {
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set role = 'superuser' where id = ${USER.carol}`)).code, '23514');
+      assert.equal((await sqlError(tx, (sp) => sp`update public.users set role = 'superuser' where id = ${USER.bob}`)).code, '23514');
     });
   });
 
   it('a profile goes with its account', async () => {
-    await asOwner(async (tx) => {
-      await tx`delete from auth.users where id = ${USER.carol}`;
-      const [row] = await tx`select count(*)::int as n from public.users where id = ${USER.carol}`;
+    await scenario(async (s) => {
+      await s.owner`delete from auth.users where id = ${USER.bob}`;
+      const [row] = await s.owner`select count(*)::int as n from public.users where id = ${USER.bob}`;
       assert.equal(row.n, 0);
     });
   });

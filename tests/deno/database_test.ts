@@ -24,7 +24,7 @@ Deno.test("a user transaction sees only the caller's tenant", async () => {
                       set_config('request.jwt.claims', ${JSON.stringify({ sub: ALICE, role: "authenticated" })}, true)`;
       return await tx<Pick<Tenant, "id" | "slug">[]>`select id, slug from public.tenants order by slug`;
     });
-    assertEquals(rows.map((r) => [r.id, r.slug]), [[ACME, "acme"]]);
+    assertEquals(rows.map((r) => [r.id, r.slug]), [[ACME, "test-acme"]]);
   } finally {
     await sql.end();
   }

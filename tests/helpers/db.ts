@@ -112,3 +112,66 @@ export async function sqlError(tx: Tx, fn: (sp: Tx) => Promise<unknown>): Promis
   }
   throw new Error('expected the statement to fail, but it succeeded');
 }
+
+/** Who acts in a scenario step. */
+export type Actor = 'anon' | 'service_role' | { user: string; claims?: Record<string, unknown> };
+
+export interface Scenario {
+  /** The transaction as `postgres` (fixtures, checks that bypass RLS). */
+  owner: Tx;
+  /** Run fn as an actor inside a savepoint of the same transaction; errors propagate, the transaction stays usable. */
+  as<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Like `as`, returning the database error fn raised (fails if it succeeds). */
+  errorAs(actor: Actor, fn: (tx: Tx) => Promise<unknown>): Promise<{ code: string; message: string }>;
+}
+
+/**
+ * One transaction on the `postgres` login, rolled back at the end: create fixtures as the owner,
+ * then act as anon, a user or service_role in the same transaction (SET ROLE plus claims, as
+ * PostgREST does), so tests can build the exact situation they need without committing.
+ */
+export function scenario<T>(fn: (s: Scenario) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+  return inTransaction(connect(dbUrl()), async () => {}, async (owner) => {
+    const as = async <R>(actor: Actor, step: (tx: Tx) => Promise<R>): Promise<R> => {
+      return (await owner.savepoint(async (sp) => {
+        const [role, claims] = actor === 'anon' ? ['anon', { role: 'anon' }]
+          : actor === 'service_role' ? ['service_role', { role: 'service_role' }]
+          : ['authenticated', userClaims(actor.user, actor.claims)];
+        await sp`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+        const value = await step(sp);
+        await sp`select set_config('role', 'postgres', true), set_config('request.jwt.claims', '', true)`;
+        return value;
+      })) as R;
+    };
+    const errorAs = async (actor: Actor, step: (tx: Tx) => Promise<unknown>) => {
+      try {
+        await as(actor, step);
+      } catch (err) {
+        const e = err as { code?: string; message: string };
+        if (!e.code) throw err;
+        return { code: e.code, message: e.message };
+      }
+      throw new Error('expected the statement to fail, but it succeeded');
+    };
+    return await fn({ owner, as, errorAs });
+  }, opts);
+}
+
+let accountCounter = 0;
+
+/**
+ * Create an account (auth.users) and, when a tenant is given, its profile, inside a scenario.
+ * Returns the new user id.
+ */
+export async function createAccount(owner: Tx, opts: { tenantId?: string; role?: 'owner' | 'admin' | 'member'; name?: string } = {}): Promise<string> {
+  accountCounter++;
+  const [row] = await owner`
+    insert into auth.users (id, aud, role, email, created_at, updated_at)
+    values (gen_random_uuid(), 'authenticated', 'authenticated', ${`fixture-${process.pid}-${accountCounter}@example.test`}, now(), now())
+    returning id`;
+  if (opts.tenantId) {
+    await owner`insert into public.users (id, tenant_id, role, display_name)
+                values (${row.id}, ${opts.tenantId}, ${opts.role ?? 'member'}, ${opts.name ?? `Fixture ${accountCounter}`})`;
+  }
+  return row.id as string;
+}

@@ -82,7 +82,7 @@ describe('npm start', () => {
     const sql = postgres(`postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`, { max: 1, onnotice: () => {} });
     const [row] = await sql`select count(*)::int as n from public.tenants`;
     await sql.end();
-    assert.equal(row.n, 2, 'seeded');
+    assert.equal(row.n, 3, 'seeded');
 
     const second = startStack(env);
     assert.equal(await second.exited, 1);
@@ -145,7 +145,7 @@ describe('npm start', () => {
       const probe = postgres(external, { max: 1, onnotice: () => {} });
       const [row] = await probe`select count(*)::int as n from public.users`;
       await probe.end();
-      assert.equal(row.n, 5, 'migrated and seeded, and the external server still answers');
+      assert.equal(row.n, 6, 'migrated and seeded, and the external server still answers');
     } finally {
       await admin`drop database if exists external_probe with (force)`;
     }
