@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyPlatformBootstrap } from '../../scripts/stack/bootstrap.ts';
 import { cliUrl, runSupabaseCli } from '../../scripts/stack/supabase-cli.ts';
-import { connect, dbUrl, superuserUrl } from '../helpers/db.ts';
+import { dbUrl } from '../helpers/db.ts';
+import { withScratchDatabase } from '../helpers/scratch-database.ts';
 
 interface Lint { name: string; level: 'ERROR' | 'WARN' | 'INFO'; detail: string }
 
@@ -27,21 +27,13 @@ describe('supabase db advisors', () => {
   });
 
   it('do flag an RLS-less table and a function with a mutable search_path (the check is live)', async () => {
-    const admin = connect(superuserUrl());
-    await admin`drop database if exists advisors_probe`;
-    await admin`create database advisors_probe`;
-    const probeSuper = superuserUrl().replace(/\/postgres$/, '/advisors_probe');
-    try {
-      await applyPlatformBootstrap(probeSuper, 'postgres');
-      const probe = connect(dbUrl().replace(/\/postgres$/, '/advisors_probe'));
+    await withScratchDatabase('advisors_probe', { migrate: false }, async (db) => {
+      const probe = db.open();
       await probe`create table public.leaky (id int primary key, secret text)`;
       await probe`create function public.mutable_path_probe() returns int language sql as 'select 1'`;
-      await probe.end();
-      const names = (await advisors(dbUrl().replace(/\/postgres$/, '/advisors_probe'))).map((l) => l.name);
+      const names = (await advisors(db.url)).map((l) => l.name);
       assert.ok(names.includes('rls_disabled_in_public'), names.join(', '));
       assert.ok(names.includes('function_search_path_mutable'), names.join(', '));
-    } finally {
-      await admin`drop database if exists advisors_probe with (force)`;
-    }
+    });
   });
 });

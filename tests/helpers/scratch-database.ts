@@ -1,0 +1,49 @@
+/**
+ * A scratch database in the test cluster, for tests that must commit or change the schema
+ * without disturbing the shared, seeded test database: created, bootstrapped, optionally
+ * migrated (real CLI) and seeded, and dropped afterwards.
+ */
+import postgres, { type Sql } from 'postgres';
+import { applyPlatformBootstrap } from '../../scripts/stack/bootstrap.ts';
+import { dbPush } from '../../scripts/stack/supabase-cli.ts';
+import { connect, dbUrl, superuserUrl } from './db.ts';
+
+export interface ScratchDatabase {
+  /** The `postgres` login on the scratch database. */
+  url: string;
+  superuserUrl: string;
+  /** A fresh connection pool (closed by withScratchDatabase). */
+  open(max?: number, login?: 'postgres' | 'authenticator'): Sql;
+}
+
+const withDatabase = (url: string, name: string) => url.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
+
+export async function withScratchDatabase<T>(
+  name: string,
+  opts: { migrate: boolean; seed?: boolean },
+  fn: (db: ScratchDatabase) => Promise<T>,
+): Promise<T> {
+  const admin = connect(superuserUrl());
+  const dbName = `${name}_${process.pid}`;
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  await admin.unsafe(`create database ${dbName}`);
+  const pools: Sql[] = [];
+  const db: ScratchDatabase = {
+    url: withDatabase(dbUrl(), dbName),
+    superuserUrl: withDatabase(superuserUrl(), dbName),
+    open(max = 1, login = 'postgres') {
+      const url = login === 'postgres' ? db.url : db.url.replace('postgres:postgres@', 'authenticator:postgres@');
+      const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+      pools.push(sql);
+      return sql;
+    },
+  };
+  try {
+    await applyPlatformBootstrap(db.superuserUrl, 'postgres');
+    if (opts.migrate) await dbPush(db.url, { includeSeed: opts.seed ?? false });
+    return await fn(db);
+  } finally {
+    await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  }
+}
