@@ -1,0 +1,132 @@
+/**
+ * The summaries: private materialized views reached only through tenant-filtered RPCs, and
+ * private.refresh_summaries() refreshing them concurrently.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { asAnon, asServiceRole, asUser, connect, dbUrl, scenario, sqlError } from '../helpers/db.ts';
+import { message, TENANT, USER } from '../helpers/seed-ids.ts';
+
+const MATVIEWS = ['private.message_feedback_summary', 'private.monthly_usage_summary'];
+
+describe('summary materialized views', () => {
+  it('are not selectable by anon or authenticated, directly or through the Data API', async () => {
+    for (const mv of MATVIEWS) {
+      await asAnon(async (tx) => assert.equal((await sqlError(tx, (sp) => sp.unsafe(`select * from ${mv}`))).code, '42501', mv));
+      await asUser(USER.alice, async (tx) => assert.equal((await sqlError(tx, (sp) => sp.unsafe(`select * from ${mv}`))).code, '42501', mv));
+    }
+    const [row] = await asServiceRole((tx) => tx`
+      select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'm' and n.nspname <> 'private'`);
+    assert.equal(row.n, 0, 'no materialized view outside the private schema');
+  });
+
+  it('have unique indexes on plain columns, as REFRESH CONCURRENTLY requires', async () => {
+    const rows = await asServiceRole((tx) => tx`
+      select c.relname, i.indkey::text as cols from pg_index i join pg_class c on c.oid = i.indrelid
+      where i.indisunique and c.relnamespace = 'private'::regnamespace and c.relkind = 'm' and i.indpred is null and i.indexprs is null
+      order by 1`);
+    assert.deepEqual(rows.map((r) => r.relname), ['message_feedback_summary', 'monthly_usage_summary']);
+  });
+});
+
+describe('get_message_feedback_summary', () => {
+  it("answers counts for the caller's tenant only, even when asked about other tenants' messages", async () => {
+    const rows = await asUser(USER.bob, (tx) => tx`select * from get_message_feedback_summary(${[message(1, 2), message(2, 2), message(4, 2)]}::uuid[])`);
+    assert.deepEqual(rows.map((r) => [r.message_id, r.up_count, r.down_count, r.feedback_count, r.average_rating]), [
+      [message(1, 2), 1, 0, 1, '1.0000'],
+      [message(2, 2), 0, 1, 1, '-1.0000'],
+    ]);
+    const stranger = await asUser(USER.erin, (tx) => tx`select * from get_message_feedback_summary(${[message(1, 2)]}::uuid[])`);
+    assert.equal(stranger.length, 0);
+  });
+
+  it('refuses an empty or oversized list (22023) and anon entirely', async () => {
+    await asUser(USER.bob, async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`select * from get_message_feedback_summary('{}'::uuid[])`)).code, '22023');
+      assert.equal((await sqlError(tx, (sp) => sp`select * from get_message_feedback_summary(null)`)).code, '22023');
+      const many = Array.from({ length: 1001 }, () => message(1, 2));
+      assert.equal((await sqlError(tx, (sp) => sp`select * from get_message_feedback_summary(${many}::uuid[])`)).code, '22023');
+    });
+    await asAnon(async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`select * from get_message_feedback_summary(${[message(1, 2)]}::uuid[])`)).code, '42501');
+    });
+  });
+});
+
+describe('get_monthly_usage_summary', () => {
+  it("gives members their own months and admins their tenant's", async () => {
+    const bob = await asUser(USER.bob, (tx) => tx`select user_id, month, total_tokens, cost, request_count, active_days from get_monthly_usage_summary('2026-01-01', '2026-12-31')`);
+    assert.deepEqual(bob.map((r) => ({ ...r, month: r.month.toISOString().slice(0, 10) })), [
+      { user_id: USER.bob, month: '2026-11-01', total_tokens: String(1205 + 301 + 2388 + 471 + 1960 + 402), cost: '0.026500', request_count: '15', active_days: 3 },
+    ]);
+    const alice = await asUser(USER.alice, (tx) => tx`select user_id from get_monthly_usage_summary('2026-11-01', '2026-11-30') order by user_id`);
+    assert.deepEqual(alice.map((r) => r.user_id), [USER.alice, USER.bob]);
+    const outside = await asUser(USER.alice, (tx) => tx`select * from get_monthly_usage_summary('2025-01-01', '2025-12-31')`);
+    assert.equal(outside.length, 0);
+  });
+
+  it('refuses a reversed range (22023) and anon entirely', async () => {
+    await asUser(USER.alice, async (tx) => {
+      const err = await sqlError(tx, (sp) => sp`select * from get_monthly_usage_summary('2026-12-01', '2026-01-01')`);
+      assert.equal(err.code, '22023');
+      assert.match(err.message, /is after/);
+    });
+    await asAnon(async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`select * from get_monthly_usage_summary()`)).code, '42501');
+    });
+  });
+});
+
+describe('private.refresh_summaries', () => {
+  it('is executable by service_role only', async () => {
+    await asUser(USER.alice, async (tx) => assert.equal((await sqlError(tx, (sp) => sp`select private.refresh_summaries()`)).code, '42501'));
+    await asAnon(async (tx) => assert.equal((await sqlError(tx, (sp) => sp`select private.refresh_summaries()`)).code, '42501'));
+  });
+
+  it('refreshes both summaries concurrently and they then match a direct aggregate', async () => {
+    await scenario(async (s) => {
+      await s.as('service_role', async (tx) => {
+        await tx`insert into public.feedback (message_id, tenant_id, user_id, rating) values (${message(1, 2)}, ${TENANT.acme}, ${USER.bob}, -1)`;
+        await tx`update public.feedback set rating = 1 where message_id = ${message(2, 2)}`;
+        await tx`select increment_usage_metrics(${TENANT.initech}, ${USER.frank}, '2026-10-31', 500, 100, 0.003)`;
+      });
+      const [stale] = await s.owner`select feedback_count from private.message_feedback_summary where message_id = ${message(1, 2)}`;
+      assert.equal(stale.feedback_count, 1, 'not refreshed yet');
+      const [result] = await s.as('service_role', (tx) => tx`select private.refresh_summaries() as r`);
+      assert.equal(result.r.message_feedback_summary.rows, 7);
+      assert.equal(result.r.monthly_usage_summary.rows, 7);
+      assert.ok(result.r.message_feedback_summary.ms >= 0 && result.r.monthly_usage_summary.ms >= 0);
+      const [diff] = await s.owner`
+        select
+          (select count(*) from (
+             select message_id, tenant_id, up_count, down_count, feedback_count, average_rating, last_feedback_at from private.message_feedback_summary
+             except
+             select message_id, tenant_id, count(*) filter (where rating = 1)::int, count(*) filter (where rating = -1)::int, count(*)::int,
+                    round(avg(rating), 4), max(updated_at)
+             from public.feedback group by 1, 2) d)::int as feedback_diff,
+          (select count(*) from (
+             select tenant_id, user_id, month, total_tokens, cost, request_count from private.monthly_usage_summary
+             except
+             select tenant_id, user_id, date_trunc('month', date)::date, sum(total_tokens)::bigint, sum(cost), sum(request_count)::bigint
+             from public.usage_metrics group by 1, 2, 3) d)::int as usage_diff`;
+      assert.deepEqual({ ...diff }, { feedback_diff: 0, usage_diff: 0 });
+      const [fresh] = await s.as({ user: USER.bob }, (tx) => tx`select up_count, down_count from get_message_feedback_summary(${[message(1, 2)]}::uuid[])`);
+      assert.deepEqual({ ...fresh }, { up_count: 1, down_count: 1 });
+    });
+  });
+
+  it('does not block readers while it runs (CONCURRENTLY)', async () => {
+    const refresher = connect(dbUrl());
+    await refresher.begin(async (tx) => {
+      await tx`select set_config('role', 'service_role', true)`;
+      await tx`select private.refresh_summaries()`;
+      // The refresh's locks are held until this transaction ends; a reader must still get through.
+      const rows = await asUser(USER.bob, (reader) => Promise.race([
+        reader`select * from get_message_feedback_summary(${[message(1, 2)]}::uuid[])`,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('reader blocked by the refresh')), 5000)),
+      ]));
+      assert.equal(rows.length, 1);
+    });
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * A comparable description of everything the migrations create in the public and private
+ * schemas: relations, columns, constraints, indexes, triggers, policies, functions, views,
+ * comments and privileges. Two equal snapshots mean the same schema.
+ */
+import type { Sql } from 'postgres';
+
+export async function schemaSnapshot(sql: Sql): Promise<Record<string, string[]>> {
+  const [row] = await sql`
+    with ns as (select oid, nspname from pg_namespace where nspname in ('public', 'private'))
+    select
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select n.nspname || ' ' || coalesce(array_to_string(n.nspacl, ','), '') || ' ' || coalesce(obj_description(n.oid, 'pg_namespace'), '') as x
+        from pg_namespace n join ns on ns.oid = n.oid) s) as schemas,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select c.relkind::text || ' ' || c.oid::regclass || ' rls=' || c.relrowsecurity || ' opts=' || coalesce(array_to_string(c.reloptions, ','), '')
+               || ' acl=' || coalesce(array_to_string(c.relacl, ','), '') || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
+               || case when c.relkind in ('v', 'm') then ' def=' || pg_get_viewdef(c.oid) else '' end as x
+        from pg_class c join ns on ns.oid = c.relnamespace where c.relkind in ('r', 'p', 'v', 'm', 'S')) s) as relations,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select c.oid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' notnull=' || a.attnotnull
+               || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' gen=' || a.attgenerated::text
+               || ' acl=' || coalesce(array_to_string(a.attacl, ','), '') || ' comment=' || coalesce(col_description(c.oid, a.attnum), '') as x
+        from pg_attribute a join pg_class c on c.oid = a.attrelid join ns on ns.oid = c.relnamespace
+        left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+        where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm')) s) as columns,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(co.oid) as x
+        from pg_constraint co join ns on ns.oid = co.connamespace) s) as constraints,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select pg_get_indexdef(i.indexrelid) as x
+        from pg_index i join pg_class c on c.oid = i.indrelid join ns on ns.oid = c.relnamespace) s) as indexes,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select pg_get_triggerdef(t.oid) as x from pg_trigger t join pg_class c on c.oid = t.tgrelid join ns on ns.oid = c.relnamespace
+        where not t.tgisinternal) s) as triggers,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select p.schemaname || '.' || p.tablename || ' ' || p.policyname || ' ' || p.cmd || ' ' || array_to_string(p.roles, ',')
+               || ' using=' || coalesce(p.qual, '') || ' check=' || coalesce(p.with_check, '') as x
+        from pg_policies p where p.schemaname in ('public', 'private')) s) as policies,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select p.oid::regprocedure || ' ' || md5(pg_get_functiondef(p.oid)) || ' acl=' || coalesce(array_to_string(p.proacl, ','), '')
+               || ' comment=' || coalesce(obj_description(p.oid, 'pg_proc'), '') as x
+        from pg_proc p join ns on ns.oid = p.pronamespace) s) as functions,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select pg_get_userbyid(d.defaclrole) || ' ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text || ' ' || array_to_string(d.defaclacl, ',') as x
+        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace) s) as default_privileges`;
+  return Object.fromEntries(Object.entries(row)) as Record<string, string[]>;
+}
