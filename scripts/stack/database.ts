@@ -77,13 +77,16 @@ export interface ThrowawayDatabase extends PreparedDatabase {
   stop(): Promise<void>;
 }
 
-/** A fresh cluster on a free port, bootstrapped and migrated: for tests, type generation and benchmarks. */
-export async function startThrowawayDatabase(opts: { seed: boolean }): Promise<ThrowawayDatabase> {
+/**
+ * A fresh cluster on a free port, bootstrapped and migrated: for tests, type generation and
+ * benchmarks. Without `durable` it runs with fsync off (fast, nothing survives a crash).
+ */
+export async function startThrowawayDatabase(opts: { seed: boolean; durable?: boolean }): Promise<ThrowawayDatabase> {
   const password = 'postgres';
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-db-'));
   if (process.getuid?.() === 0) fs.chmodSync(root, 0o755);
   const port = await freePort();
-  const server = new PostgresServer({ dataDir: path.join(root, 'data'), host: '127.0.0.1', port, password, ephemeral: true });
+  const server = new PostgresServer({ dataDir: path.join(root, 'data'), host: '127.0.0.1', port, password, ephemeral: !opts.durable });
   const stop = async () => {
     await server.stop();
     fs.rmSync(root, { recursive: true, force: true });
