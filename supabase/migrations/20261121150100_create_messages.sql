@@ -58,8 +58,9 @@ comment on column public.messages.created_at is 'When the message was written; o
 -- ============================================================================
 -- INDEXES
 -- ============================================================================
--- A conversation's messages in order (and the foreign key to conversations).
-create index if not exists messages_conversation_created_idx on public.messages (conversation_id, created_at);
+-- A conversation's messages in order (RLS adds tenant_id = the caller's tenant), and the
+-- foreign key to conversations.
+create index if not exists messages_conversation_created_idx on public.messages (conversation_id, tenant_id, created_at);
 -- A tenant's recent messages (observability, metering back-fills).
 create index if not exists messages_tenant_created_idx on public.messages (tenant_id, created_at desc);
 

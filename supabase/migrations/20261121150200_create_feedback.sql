@@ -48,7 +48,9 @@ comment on column public.feedback.updated_at is 'When the rating or comment last
 -- ============================================================================
 -- INDEXES
 -- ============================================================================
--- message_id is covered by the unique (message_id, user_id) index.
+-- Lookups by message (the summary, cascades from messages) use the unique (message_id, user_id)
+-- index; the advisors' INFO that the (message_id, tenant_id) foreign key has no exactly covering
+-- index is accepted rather than paying a second index on every write.
 -- A user's feedback, and the foreign key to users.
 create index if not exists feedback_user_tenant_idx on public.feedback (user_id, tenant_id);
 -- A tenant's recent feedback (quality dashboards).
