@@ -63,29 +63,34 @@ create index if not exists conversations_user_tenant_updated_idx
 -- ============================================================================
 -- FUNCTIONS
 -- ============================================================================
-create or replace function private.guard_conversation_update()
+create or replace function private.prevent_key_change()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
+declare
+  col text;
 begin
-  if new.tenant_id is distinct from old.tenant_id or new.user_id is distinct from old.user_id then
-    raise exception 'a conversation cannot move to another tenant or owner'
-      using errcode = '42501';
-  end if;
+  foreach col in array tg_argv loop
+    if (to_jsonb(new) -> col) is distinct from (to_jsonb(old) -> col) then
+      raise exception '%.% cannot change once set', tg_table_name, col
+        using errcode = '42501',
+              hint = 'a row never moves to another tenant, owner or parent; create a new row instead';
+    end if;
+  end loop;
   return new;
 end
 $$;
-comment on function private.guard_conversation_update() is
-  'Trigger: keeps a conversation''s tenant_id and user_id fixed, for every role.';
-revoke all on function private.guard_conversation_update() from public;
+comment on function private.prevent_key_change() is
+  'Trigger (BEFORE UPDATE, FOR EACH ROW): refuses, for every role, an update that changes any of the columns named as trigger arguments.';
+revoke all on function private.prevent_key_change() from public;
 
 -- ============================================================================
 -- TRIGGERS
 -- ============================================================================
-create or replace trigger conversations_guard_update
-  before update on public.conversations
-  for each row execute function private.guard_conversation_update();
+create or replace trigger conversations_keep_keys
+  before update of tenant_id, user_id on public.conversations
+  for each row execute function private.prevent_key_change('tenant_id', 'user_id');
 create or replace trigger conversations_set_updated_at
   before update on public.conversations
   for each row execute function private.set_updated_at();

@@ -92,23 +92,6 @@ comment on function private.touch_conversations_on_message() is
   'Statement trigger on messages: moves each touched conversation''s last_message_at and updated_at up to its newest message''s created_at (now() for live messages). SECURITY DEFINER because clients may not write those columns.';
 revoke all on function private.touch_conversations_on_message() from public;
 
-create or replace function private.guard_message_update()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  if new.conversation_id is distinct from old.conversation_id or new.tenant_id is distinct from old.tenant_id then
-    raise exception 'a message cannot move to another conversation or tenant'
-      using errcode = '42501';
-  end if;
-  return new;
-end
-$$;
-comment on function private.guard_message_update() is
-  'Trigger: keeps a message''s conversation_id and tenant_id fixed, for every role.';
-revoke all on function private.guard_message_update() from public;
-
 -- ============================================================================
 -- TRIGGERS
 -- ============================================================================
@@ -116,9 +99,9 @@ create or replace trigger messages_touch_conversation
   after insert on public.messages
   referencing new table as inserted
   for each statement execute function private.touch_conversations_on_message();
-create or replace trigger messages_guard_update
-  before update on public.messages
-  for each row execute function private.guard_message_update();
+create or replace trigger messages_keep_keys
+  before update of conversation_id, tenant_id on public.messages
+  for each row execute function private.prevent_key_change('conversation_id', 'tenant_id');
 
 -- ============================================================================
 -- RLS

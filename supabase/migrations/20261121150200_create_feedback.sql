@@ -57,33 +57,11 @@ create index if not exists feedback_user_tenant_idx on public.feedback (user_id,
 create index if not exists feedback_tenant_created_idx on public.feedback (tenant_id, created_at desc);
 
 -- ============================================================================
--- FUNCTIONS
--- ============================================================================
-create or replace function private.guard_feedback_update()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  if new.message_id is distinct from old.message_id
-     or new.user_id is distinct from old.user_id
-     or new.tenant_id is distinct from old.tenant_id then
-    raise exception 'feedback cannot move to another message, user or tenant'
-      using errcode = '42501';
-  end if;
-  return new;
-end
-$$;
-comment on function private.guard_feedback_update() is
-  'Trigger: keeps feedback''s message_id, user_id and tenant_id fixed, for every role.';
-revoke all on function private.guard_feedback_update() from public;
-
--- ============================================================================
 -- TRIGGERS
 -- ============================================================================
-create or replace trigger feedback_guard_update
-  before update on public.feedback
-  for each row execute function private.guard_feedback_update();
+create or replace trigger feedback_keep_keys
+  before update of message_id, tenant_id, user_id on public.feedback
+  for each row execute function private.prevent_key_change('message_id', 'tenant_id', 'user_id');
 create or replace trigger feedback_set_updated_at
   before update on public.feedback
   for each row execute function private.set_updated_at();

@@ -1,3 +1,2 @@
 -- Rollback of 20261121150200_create_feedback.sql.
 drop table if exists public.feedback;
-drop function if exists private.guard_feedback_update();

@@ -57,7 +57,7 @@ describe('conversations RLS', () => {
     await asServiceRole(async (tx) => {
       const err = await sqlError(tx, (sp) => sp`update public.conversations set user_id = ${USER.bob} where id = ${CONVERSATION.c1}`);
       assert.equal(err.code, '42501');
-      assert.match(err.message, /cannot move to another tenant or owner/);
+      assert.match(err.message, /conversations\.user_id cannot change/);
     });
   });
 

@@ -55,7 +55,7 @@ describe('messages RLS', () => {
     await asServiceRole(async (tx) => {
       const err = await sqlError(tx, (sp) => sp`update public.messages set conversation_id = ${CONVERSATION.c2} where id = ${message(1, 1)}`);
       assert.equal(err.code, '42501');
-      assert.match(err.message, /cannot move to another conversation or tenant/);
+      assert.match(err.message, /messages\.conversation_id cannot change/);
     });
   });
 });
