@@ -6,26 +6,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { benchSummaryRefresh } from './bench/summary-refresh.ts';
-import { reportFatal, StackError } from './lib/stack-error.ts';
+import { parseCli, positiveInt } from './lib/cli.ts';
+import { reportFatal } from './lib/stack-error.ts';
 import { repoRoot } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
 
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new StackError(`--${name} must be a positive whole number, got "${raw}"`);
-  return n;
-}
-
 try {
-  let values: { messages?: string; runs?: string };
-  try {
-    ({ values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } } }));
-  } catch (err) {
-    throw new StackError((err as Error).message.split('\n')[0], 'usage: npm run bench -- [--messages N] [--runs N]');
-  }
+  const values = parseCli({ messages: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } },
+    'npm run bench -- [--messages N] [--runs N]');
   const messages = positiveInt('messages', values.messages!);
   const runs = positiveInt('runs', values.runs!);
   // Durable settings (fsync on), as a real server runs.

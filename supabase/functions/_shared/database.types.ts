@@ -245,6 +245,72 @@ export type Database = {
           },
         ];
       };
+      "user_behaviors": {
+        Row: {
+          "blocked_at": string | null;
+          "blocked_reason": string | null;
+          "created_at": string;
+          "id": string;
+          "is_blocked": boolean;
+          "last_toxicity_score": number | null;
+          "last_violation_at": string | null;
+          "max_toxicity_score": number | null;
+          "platform": string;
+          "platform_user_id": string;
+          "platform_username": string | null;
+          "recent_actions": NonNullable<Json>;
+          "severity_counts": NonNullable<Json>;
+          "tenant_id": string;
+          "total_violations": number;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "blocked_at"?: string | null;
+          "blocked_reason"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "is_blocked"?: boolean;
+          "last_toxicity_score"?: number | null;
+          "last_violation_at"?: string | null;
+          "max_toxicity_score"?: number | null;
+          "platform": string;
+          "platform_user_id": string;
+          "platform_username"?: string | null;
+          "recent_actions"?: NonNullable<Json>;
+          "severity_counts"?: NonNullable<Json>;
+          "tenant_id": string;
+          "total_violations"?: number;
+          "updated_at"?: string;
+        };
+        Update: {
+          "blocked_at"?: string | null;
+          "blocked_reason"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "is_blocked"?: boolean;
+          "last_toxicity_score"?: number | null;
+          "last_violation_at"?: string | null;
+          "max_toxicity_score"?: number | null;
+          "platform"?: string;
+          "platform_user_id"?: string;
+          "platform_username"?: string | null;
+          "recent_actions"?: NonNullable<Json>;
+          "severity_counts"?: NonNullable<Json>;
+          "tenant_id"?: string;
+          "total_violations"?: number;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "user_behaviors_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "users": {
         Row: {
           "created_at": string;
@@ -340,6 +406,16 @@ export type Database = {
       };
     };
     Functions: {
+      "atomic_update_user_behavior": {
+        Args: {
+          "p_organization_id": string;
+          "p_platform": string;
+          "p_platform_user_id": string;
+          "p_platform_username": string;
+          "p_violation_data": Json;
+        };
+        Returns: Json;
+      };
       "get_message_feedback_summary": {
         Args: { "p_message_ids": (string)[] };
         Returns: {

@@ -1,0 +1,296 @@
+-- Moderation counters ("Shield"): per tenant, the violations of accounts on external platforms,
+-- updated only through atomic_update_user_behavior, in one statement (no lost updates, no
+-- read-modify-write from clients, no deadlocks: one row, one lock).
+--
+-- Who may do what:
+--   user_behaviors  select: members of the tenant; nobody but service_role writes directly.
+--   atomic_update_user_behavior  authenticated members of the tenant and service_role.
+-- The public RPC is SECURITY INVOKER and calls private.record_user_behavior_violation, the
+-- SECURITY DEFINER part, which checks the caller's tenant itself (no SECURITY DEFINER function
+-- in an API-exposed schema).
+--
+-- Blocking thresholds (is_blocked, never lifted automatically): one critical violation, three
+-- high ones, or ten violations in all.
+
+-- ============================================================================
+-- TABLE
+-- ============================================================================
+create table if not exists public.user_behaviors (
+  -- identity
+  id uuid primary key default gen_random_uuid(),
+  tenant_id uuid not null references public.tenants (id) on delete cascade,
+  platform text not null,
+  platform_user_id text not null,
+  -- payload
+  platform_username text,
+  total_violations integer not null default 0,
+  severity_counts jsonb not null default '{"low": 0, "medium": 0, "high": 0, "critical": 0}'::jsonb,
+  last_violation_at timestamptz,
+  last_toxicity_score numeric(5, 4),
+  max_toxicity_score numeric(5, 4),
+  recent_actions jsonb not null default '[]'::jsonb,
+  is_blocked boolean not null default false,
+  blocked_reason text,
+  blocked_at timestamptz,
+  -- timestamps
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint user_behaviors_account_key unique (tenant_id, platform, platform_user_id),
+  constraint user_behaviors_platform_check check (platform in (
+    'twitter', 'youtube', 'instagram', 'facebook', 'discord', 'twitch', 'reddit', 'tiktok', 'bluesky',
+    'threads', 'mastodon', 'linkedin', 'telegram', 'whatsapp', 'slack')),
+  constraint user_behaviors_platform_user_id_length check (char_length(platform_user_id) between 1 and 200),
+  constraint user_behaviors_platform_username_length check (platform_username is null or char_length(platform_username) between 1 and 200),
+  constraint user_behaviors_total_nonnegative check (total_violations >= 0),
+  constraint user_behaviors_severity_counts_shape check (
+    jsonb_typeof(severity_counts) = 'object'
+    and severity_counts ?& array['low', 'medium', 'high', 'critical']
+    and jsonb_typeof(severity_counts -> 'low') = 'number' and (severity_counts ->> 'low')::int >= 0
+    and jsonb_typeof(severity_counts -> 'medium') = 'number' and (severity_counts ->> 'medium')::int >= 0
+    and jsonb_typeof(severity_counts -> 'high') = 'number' and (severity_counts ->> 'high')::int >= 0
+    and jsonb_typeof(severity_counts -> 'critical') = 'number' and (severity_counts ->> 'critical')::int >= 0),
+  constraint user_behaviors_scores_range check (
+    (last_toxicity_score is null or last_toxicity_score between 0 and 1)
+    and (max_toxicity_score is null or max_toxicity_score between 0 and 1)),
+  constraint user_behaviors_recent_actions_bounded check (
+    jsonb_typeof(recent_actions) = 'array' and jsonb_array_length(recent_actions) <= 50),
+  constraint user_behaviors_blocked_reason check (is_blocked = (blocked_reason is not null) and is_blocked = (blocked_at is not null))
+);
+comment on table public.user_behaviors is
+  'Moderation record of one account on an external platform, per tenant: violation counters, toxicity, recent actions and block state. Written only by atomic_update_user_behavior.';
+comment on column public.user_behaviors.id is 'Primary key.';
+comment on column public.user_behaviors.tenant_id is 'Tenant (the checklist''s organization) that moderates this account.';
+comment on column public.user_behaviors.platform is 'External platform: twitter, youtube, instagram, facebook, discord, twitch, reddit, tiktok, bluesky, threads, mastodon, linkedin, telegram, whatsapp or slack.';
+comment on column public.user_behaviors.platform_user_id is 'The account''s stable id on that platform (1-200 characters).';
+comment on column public.user_behaviors.platform_username is 'The account''s handle as last seen (handles change; the id does not).';
+comment on column public.user_behaviors.total_violations is 'Number of violations recorded.';
+comment on column public.user_behaviors.severity_counts is 'Violations per severity: {"low", "medium", "high", "critical"}, all four always present.';
+comment on column public.user_behaviors.last_violation_at is 'When the latest violation was recorded.';
+comment on column public.user_behaviors.last_toxicity_score is 'Toxicity score (0-1) of the latest violation that had one.';
+comment on column public.user_behaviors.max_toxicity_score is 'Highest toxicity score (0-1) seen.';
+comment on column public.user_behaviors.recent_actions is 'The last 50 violations, oldest first: [{comment_id, severity, toxicity_score, action_tags, at}].';
+comment on column public.user_behaviors.is_blocked is 'Blocked by a threshold: 1 critical, 3 high or 10 violations in all. Never lifted automatically.';
+comment on column public.user_behaviors.blocked_reason is 'Why the account was blocked; null while not blocked.';
+comment on column public.user_behaviors.blocked_at is 'When the account was blocked; null while not blocked.';
+comment on column public.user_behaviors.created_at is 'When the first violation was recorded.';
+comment on column public.user_behaviors.updated_at is 'When the record last changed.';
+
+-- ============================================================================
+-- INDEXES
+-- ============================================================================
+-- The unique key serves the RPC's upsert and per-account lookups.
+-- Recent offenders of a tenant (moderation dashboard).
+create index if not exists user_behaviors_tenant_last_violation_idx
+  on public.user_behaviors (tenant_id, last_violation_at desc);
+-- Blocked accounts of a tenant.
+create index if not exists user_behaviors_tenant_blocked_idx
+  on public.user_behaviors (tenant_id, blocked_at desc) where is_blocked;
+
+-- ============================================================================
+-- FUNCTIONS
+-- ============================================================================
+create or replace function private.record_user_behavior_violation(
+  p_organization_id uuid,
+  p_platform text,
+  p_platform_user_id text,
+  p_platform_username text,
+  p_violation_data jsonb
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_caller_role text := coalesce(nullif(current_setting('role', true), 'none'), session_user::text);
+  v_uid uuid := auth.uid();
+  v_severity text;
+  v_score numeric;
+  v_tags jsonb;
+  v_comment_id text;
+  v_action jsonb;
+  v_row public.user_behaviors;
+begin
+  -- Arguments.
+  if p_organization_id is null or p_platform is null or p_platform_user_id is null or p_violation_data is null then
+    raise exception 'atomic_update_user_behavior: organization id, platform, platform user id and violation data are required'
+      using errcode = '22004';
+  end if;
+  if p_platform not in ('twitter', 'youtube', 'instagram', 'facebook', 'discord', 'twitch', 'reddit', 'tiktok', 'bluesky',
+                        'threads', 'mastodon', 'linkedin', 'telegram', 'whatsapp', 'slack') then
+    raise exception 'atomic_update_user_behavior: unknown platform "%"', p_platform
+      using errcode = '22023', hint = 'one of twitter, youtube, instagram, facebook, discord, twitch, reddit, tiktok, bluesky, threads, mastodon, linkedin, telegram, whatsapp, slack';
+  end if;
+  if char_length(p_platform_user_id) not between 1 and 200
+     or (p_platform_username is not null and char_length(p_platform_username) not between 1 and 200) then
+    raise exception 'atomic_update_user_behavior: platform user id and username must be 1-200 characters'
+      using errcode = '22023';
+  end if;
+
+  -- The violation.
+  if jsonb_typeof(p_violation_data) <> 'object' then
+    raise exception 'atomic_update_user_behavior: violation data must be a JSON object' using errcode = '22023';
+  end if;
+  if exists (select 1 from jsonb_object_keys(p_violation_data) k
+             where k not in ('severity', 'toxicity_score', 'action_tags', 'comment_id')) then
+    raise exception 'atomic_update_user_behavior: unknown key in violation data: %',
+      (select string_agg(k, ', ') from jsonb_object_keys(p_violation_data) k
+       where k not in ('severity', 'toxicity_score', 'action_tags', 'comment_id'))
+      using errcode = '22023', hint = 'allowed keys: severity, toxicity_score, action_tags, comment_id';
+  end if;
+  v_severity := p_violation_data ->> 'severity';
+  if jsonb_typeof(p_violation_data -> 'severity') is distinct from 'string'
+     or v_severity not in ('low', 'medium', 'high', 'critical') then
+    raise exception 'atomic_update_user_behavior: severity is required and must be low, medium, high or critical'
+      using errcode = '22023';
+  end if;
+  if p_violation_data ? 'toxicity_score' and jsonb_typeof(p_violation_data -> 'toxicity_score') <> 'null' then
+    if jsonb_typeof(p_violation_data -> 'toxicity_score') <> 'number'
+       or (p_violation_data ->> 'toxicity_score')::numeric not between 0 and 1 then
+      raise exception 'atomic_update_user_behavior: toxicity_score must be a number between 0 and 1'
+        using errcode = '22023';
+    end if;
+    v_score := round((p_violation_data ->> 'toxicity_score')::numeric, 4);
+  end if;
+  v_tags := coalesce(p_violation_data -> 'action_tags', '[]'::jsonb);
+  if jsonb_typeof(v_tags) <> 'array' or jsonb_array_length(v_tags) > 20
+     or exists (select 1 from jsonb_array_elements(v_tags) t
+                where jsonb_typeof(t) <> 'string' or char_length(t #>> '{}') not between 1 and 50) then
+    raise exception 'atomic_update_user_behavior: action_tags must be an array of up to 20 strings of 1-50 characters'
+      using errcode = '22023';
+  end if;
+  if p_violation_data ? 'comment_id' and jsonb_typeof(p_violation_data -> 'comment_id') <> 'null' then
+    if jsonb_typeof(p_violation_data -> 'comment_id') <> 'string'
+       or char_length(p_violation_data ->> 'comment_id') not between 1 and 200 then
+      raise exception 'atomic_update_user_behavior: comment_id must be a string of 1-200 characters'
+        using errcode = '22023';
+    end if;
+    v_comment_id := p_violation_data ->> 'comment_id';
+  end if;
+
+  -- The caller: a member of the organization, or service_role / a direct database login.
+  if v_caller_role in ('anon', 'authenticated') or v_uid is not null then
+    if v_uid is null or not exists (
+      select 1 from public.users u where u.id = v_uid and u.tenant_id = p_organization_id
+    ) then
+      raise exception 'atomic_update_user_behavior: the caller is not a member of organization %', p_organization_id
+        using errcode = '42501';
+    end if;
+  elsif not exists (select 1 from public.tenants t where t.id = p_organization_id) then
+    raise exception 'atomic_update_user_behavior: organization % does not exist', p_organization_id
+      using errcode = '23503';
+  end if;
+
+  v_action := jsonb_build_object('comment_id', v_comment_id, 'severity', v_severity, 'toxicity_score', v_score,
+                                 'action_tags', v_tags, 'at', now());
+
+  -- One statement: insert the first violation or add this one to the row, under its row lock.
+  insert into public.user_behaviors as b (
+    tenant_id, platform, platform_user_id, platform_username, total_violations, severity_counts,
+    last_violation_at, last_toxicity_score, max_toxicity_score, recent_actions, is_blocked, blocked_reason, blocked_at
+  )
+  values (
+    p_organization_id, p_platform, p_platform_user_id, p_platform_username, 1,
+    jsonb_build_object('low', 0, 'medium', 0, 'high', 0, 'critical', 0) || jsonb_build_object(v_severity, 1),
+    now(), v_score, v_score, jsonb_build_array(v_action),
+    v_severity = 'critical',
+    case when v_severity = 'critical' then 'critical violation' end,
+    case when v_severity = 'critical' then now() end
+  )
+  on conflict (tenant_id, platform, platform_user_id) do update set
+    platform_username = coalesce(excluded.platform_username, b.platform_username),
+    total_violations = b.total_violations + 1,
+    severity_counts = b.severity_counts || jsonb_build_object(v_severity, (b.severity_counts ->> v_severity)::int + 1),
+    last_violation_at = excluded.last_violation_at,
+    last_toxicity_score = coalesce(excluded.last_toxicity_score, b.last_toxicity_score),
+    max_toxicity_score = greatest(b.max_toxicity_score, excluded.max_toxicity_score),
+    recent_actions = case when jsonb_array_length(b.recent_actions) >= 50
+                          then (b.recent_actions - 0) || excluded.recent_actions
+                          else b.recent_actions || excluded.recent_actions end,
+    is_blocked = b.is_blocked
+      or v_severity = 'critical'
+      or (v_severity = 'high' and (b.severity_counts ->> 'high')::int + 1 >= 3)
+      or b.total_violations + 1 >= 10,
+    blocked_reason = case
+      when b.is_blocked then b.blocked_reason
+      when v_severity = 'critical' then 'critical violation'
+      when v_severity = 'high' and (b.severity_counts ->> 'high')::int + 1 >= 3 then 'three high-severity violations'
+      when b.total_violations + 1 >= 10 then 'ten violations'
+    end,
+    blocked_at = case
+      when b.is_blocked then b.blocked_at
+      when v_severity = 'critical'
+        or (v_severity = 'high' and (b.severity_counts ->> 'high')::int + 1 >= 3)
+        or b.total_violations + 1 >= 10 then now()
+    end,
+    updated_at = now()
+  returning b.* into v_row;
+
+  return jsonb_build_object(
+    'id', v_row.id,
+    'organization_id', v_row.tenant_id,
+    'platform', v_row.platform,
+    'user_id', v_row.platform_user_id,
+    'platform_username', v_row.platform_username,
+    'total_violations', v_row.total_violations,
+    'severity_counts', v_row.severity_counts,
+    'last_violation_at', v_row.last_violation_at,
+    'last_toxicity_score', v_row.last_toxicity_score,
+    'max_toxicity_score', v_row.max_toxicity_score,
+    'is_blocked', v_row.is_blocked,
+    'blocked_reason', v_row.blocked_reason,
+    'recent_action_count', jsonb_array_length(v_row.recent_actions),
+    'action', v_action
+  );
+end
+$$;
+comment on function private.record_user_behavior_violation(uuid, text, text, text, jsonb) is
+  'SECURITY DEFINER body of public.atomic_update_user_behavior: validates the violation, checks that an authenticated caller belongs to the organization, and applies it in one upsert.';
+
+create or replace function public.atomic_update_user_behavior(
+  p_organization_id uuid,
+  p_platform text,
+  p_platform_user_id text,
+  p_platform_username text,
+  p_violation_data jsonb
+)
+returns jsonb
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$
+  select private.record_user_behavior_violation(p_organization_id, p_platform, p_platform_user_id, p_platform_username, p_violation_data)
+$$;
+comment on function public.atomic_update_user_behavior(uuid, text, text, text, jsonb) is
+  'Records one moderation violation of an external account atomically (no lost updates under concurrency) and returns {id, organization_id, platform, user_id, platform_username, total_violations, severity_counts, last_violation_at, last_toxicity_score, max_toxicity_score, is_blocked, blocked_reason, recent_action_count, action}. p_violation_data: {severity: low|medium|high|critical (required), toxicity_score: 0-1, action_tags: [string], comment_id: string}. Errors: 22004 missing argument, 22023 invalid value, 23503 unknown organization, 42501 caller not a member. Authenticated members of the organization and service_role.';
+
+revoke all on function private.record_user_behavior_violation(uuid, text, text, text, jsonb) from public, anon;
+revoke all on function public.atomic_update_user_behavior(uuid, text, text, text, jsonb) from public, anon;
+grant execute on function private.record_user_behavior_violation(uuid, text, text, text, jsonb) to authenticated, service_role;
+grant execute on function public.atomic_update_user_behavior(uuid, text, text, text, jsonb) to authenticated, service_role;
+
+-- ============================================================================
+-- TRIGGERS
+-- ============================================================================
+create or replace trigger user_behaviors_set_updated_at
+  before update on public.user_behaviors
+  for each row execute function private.set_updated_at();
+
+-- ============================================================================
+-- RLS
+-- ============================================================================
+alter table public.user_behaviors enable row level security;
+
+create policy user_behaviors_select on public.user_behaviors
+  for select to authenticated
+  using (tenant_id = (select private.current_tenant_id()));
+comment on policy user_behaviors_select on public.user_behaviors is 'Members read their tenant''s moderation records. Nobody but service_role writes directly.';
+
+-- ============================================================================
+-- GRANTS
+-- ============================================================================
+revoke all on public.user_behaviors from anon, authenticated;
+grant select on public.user_behaviors to authenticated;
+grant select, insert, update, delete on public.user_behaviors to service_role;
