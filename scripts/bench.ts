@@ -1,47 +1,70 @@
 /**
- * `npm run bench [-- --messages N --runs N]`: benchmarks on a throwaway embedded database
- * (bootstrapped, migrated, seeded). Prints a table and writes JSON to bench/results/.
+ * `npm run bench [-- --only refresh|shield --messages N --runs N --seconds S]`: benchmarks on a
+ * throwaway embedded database with durable settings (fsync on), bootstrapped, migrated and seeded.
+ * Prints tables and writes JSON to bench/results/.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { benchShieldRpc } from './bench/shield-rpc.ts';
 import { benchSummaryRefresh } from './bench/summary-refresh.ts';
-import { parseCli, positiveInt } from './lib/cli.ts';
-import { reportFatal } from './lib/stack-error.ts';
+import { parseCli, positiveInt, runCli } from './lib/cli.ts';
+import { StackError } from './lib/stack-error.ts';
 import { repoRoot } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
 
-try {
-  const values = parseCli({ messages: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } },
-    'npm run bench -- [--messages N] [--runs N]');
-  const messages = positiveInt('messages', values.messages!);
-  const runs = positiveInt('runs', values.runs!);
-  // Durable settings (fsync on), as a real server runs.
+const USAGE = 'npm run bench -- [--only refresh|shield] [--messages N] [--runs N] [--seconds S]';
+
+await runCli('bench', async () => {
+  const values = parseCli({
+    only: { type: 'string' }, messages: { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' },
+  }, USAGE);
+  if (values.only !== undefined && !['refresh', 'shield'].includes(values.only)) {
+    throw new StackError(`--only must be refresh or shield, got "${values.only}"`, `usage: ${USAGE}`);
+  }
+  const messages = positiveInt('messages', values.messages);
+  const runs = positiveInt('runs', values.runs);
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0 && seconds <= 600)) throw new StackError(`--seconds must be a number of seconds between 0 and 600, got "${values.seconds}"`);
+  const want = (name: string) => values.only === undefined || values.only === name;
+
   const db = await startThrowawayDatabase({ seed: true, durable: true });
   const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
   try {
-    const [server] = await sql`select version() as version, current_setting('shared_buffers') as shared_buffers, current_setting('work_mem') as work_mem, current_setting('fsync') as fsync`;
-    const refresh = await benchSummaryRefresh(sql, { messages, runs });
-    console.log('\nsummary refresh (private.refresh_summaries, both views, CONCURRENTLY)');
-    console.table(refresh.map((r) => ({ scale: r.scale, messages: r.messages, feedback: r.feedback, 'usage rows': r.usage_rows, 'median ms': r.refresh_median_ms, 'min ms': r.refresh_min_ms, 'max ms': r.refresh_max_ms, runs: r.runs })));
+    const [server] = await sql`select version() as version, current_setting('shared_buffers') as shared_buffers,
+      current_setting('work_mem') as work_mem, current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
+    const out: Record<string, unknown> = {};
+    if (want('shield')) {
+      const shield = await benchShieldRpc(db.postgresUrl, { seconds, runs });
+      out.shield_rpc = shield;
+      console.log(`\natomic_update_user_behavior, one hot account, ${seconds} s per run, median of ${runs}; ceiling = plain single-statement upsert`);
+      console.table(shield.throughput.map((r) => ({ connections: r.connections, 'RPC calls/s': r.rpc_per_s, 'plain upsert/s': r.plain_per_s, 'RPC / plain': r.ratio })));
+      console.log(`single connection latency: p50 ${shield.latency_ms.p50} ms, p95 ${shield.latency_ms.p95} ms, p99 ${shield.latency_ms.p99} ms (${shield.latency_ms.calls} calls)`);
+      console.log(`naive select + compute + update on ${shield.naive.connections} connections: ${shield.naive.attempted} updates, ${shield.naive.counted} counted, ${shield.naive.lost} lost (${shield.naive.lost_pct}%)`);
+    }
+    if (want('refresh')) {
+      const refresh = await benchSummaryRefresh(sql, { messages, runs });
+      out.summary_refresh = refresh;
+      console.log('\nsummary refresh (private.refresh_summaries, both views, CONCURRENTLY)');
+      console.table(refresh.map((r) => ({ scale: r.scale, messages: r.messages, feedback: r.feedback, 'usage rows': r.usage_rows, 'median ms': r.refresh_median_ms, 'min ms': r.refresh_min_ms, 'max ms': r.refresh_max_ms, runs: r.runs })));
+    }
     let commit = 'unknown';
     try {
       commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     } catch { /* not a checkout */ }
     const machine = { cores: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), cpu: os.cpus()[0]?.model };
-    const out = { at: new Date().toISOString(), commit, machine, postgres: server, summary_refresh: refresh };
-    console.log(`\nmachine: ${machine.cores} cores, ${machine.memory_gib} GiB; ${server.version.split(',')[0]}; shared_buffers ${server.shared_buffers}, work_mem ${server.work_mem}, fsync ${server.fsync}; commit ${commit}`);
-    const file = path.join(repoRoot, 'bench', 'results', `bench-${out.at.replace(/[:.]/g, '-')}.json`);
+    const result = { at: new Date().toISOString(), commit, machine, postgres: server, ...out };
+    console.log(`\nmachine: ${machine.cores} cores, ${machine.memory_gib} GiB, ${machine.cpu}; ${String(server.version).split(',')[0]}; shared_buffers ${server.shared_buffers}, work_mem ${server.work_mem}, fsync ${server.fsync}, synchronous_commit ${server.synchronous_commit}; commit ${commit}`);
+    const file = path.join(repoRoot, 'bench', 'results', `bench-${result.at.replace(/[:.]/g, '-')}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${path.relative(repoRoot, file)}`);
+    return 0;
   } finally {
-    await sql.end();
+    await sql.end({ timeout: 5 });
     await db.stop();
   }
-} catch (err) {
-  reportFatal(err, 'bench');
-  process.exit(1);
-}
+});

@@ -9,8 +9,8 @@ import { repoRoot } from '../../scripts/stack/config.ts';
 const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('npm run bench', () => {
-  it('measures the summary refresh on the seed and on generated messages, and writes JSON', () => {
-    const run = bench('--messages', '2000', '--runs', '1');
+  it('measures the Shield RPC against its ceiling and the summary refresh, and writes JSON', () => {
+    const run = bench('--messages', '2000', '--runs', '1', '--seconds', '0.2');
     assert.equal(run.status, 0, run.stderr);
     const file = /wrote (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
     assert.ok(file, run.stdout);
@@ -19,6 +19,10 @@ describe('npm run bench', () => {
     assert.deepEqual(result.summary_refresh.map((r: { messages: number }) => r.messages), [14, 2014]);
     assert.ok(result.summary_refresh[1].feedback_summary_rows > 0);
     assert.equal(result.machine.cores > 0, true);
+    assert.deepEqual(result.shield_rpc.throughput.map((r: { connections: number }) => r.connections), [1, 8, 32]);
+    for (const row of result.shield_rpc.throughput) assert.ok(row.rpc_per_s > 0 && row.plain_per_s > 0 && row.ratio > 0);
+    assert.ok(result.shield_rpc.latency_ms.p50 > 0 && result.shield_rpc.latency_ms.p95 >= result.shield_rpc.latency_ms.p50);
+    assert.equal(result.shield_rpc.naive.attempted, result.shield_rpc.naive.counted + result.shield_rpc.naive.lost);
   });
 
   it('refuses a bad argument with one line and changes nothing', () => {
@@ -26,6 +30,9 @@ describe('npm run bench', () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /bench: --messages must be a positive whole number, got "-5"/);
     assert.doesNotMatch(run.stderr, /^\s+at /m);
+    const only = bench('--only', 'everything');
+    assert.equal(only.status, 1);
+    assert.match(only.stderr, /bench: --only must be refresh or shield, got "everything"/);
     const unknown = bench('--rows', '5');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /bench: Unknown option '--rows'/);

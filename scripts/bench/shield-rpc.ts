@@ -1,0 +1,119 @@
+/**
+ * Benchmark: atomic_update_user_behavior under load, next to the ceiling (a plain single-statement
+ * upsert on a comparable table) and the naive read-modify-write it replaces.
+ *   - throughput at 1, 8 and 32 connections, one hot account (the contended case), median of runs;
+ *   - single-connection latency p50 / p95 / p99;
+ *   - naive select + compute in TypeScript + update on 8 connections: updates lost.
+ */
+import postgres, { type Sql } from 'postgres';
+
+export interface ThroughputRow { connections: number; rpc_per_s: number; plain_per_s: number; ratio: number }
+export interface ShieldFigures {
+  throughput: ThroughputRow[];
+  latency_ms: { p50: number; p95: number; p99: number; calls: number };
+  naive: { connections: number; attempted: number; counted: number; lost: number; lost_pct: number };
+  seconds_per_run: number;
+  runs: number;
+}
+
+const TENANT = '10000000-0000-4000-8000-000000000001';
+const PAYLOAD = { severity: 'medium', toxicity_score: 0.75, comment_id: 'bench', action_tags: ['warning'] };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Calls per second of `call` with `connections` loops running for `seconds`. */
+async function throughput(url: string, connections: number, seconds: number, call: (sql: Sql) => Promise<unknown>): Promise<number> {
+  const sql = postgres(url, { max: connections, onnotice: () => {} });
+  try {
+    await Promise.all(Array.from({ length: connections }, () => sql`select 1`)); // open every connection first
+    let done = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        await call(sql);
+        done++;
+      }
+    }));
+    return done / ((performance.now() - t0) / 1000);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export async function benchShieldRpc(url: string, opts: { seconds: number; runs: number }): Promise<ShieldFigures> {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin`create schema if not exists bench`;
+    await admin`create table if not exists bench.plain_counter (
+      tenant_id uuid not null, platform text not null, platform_user_id text not null,
+      total_violations integer not null default 0, primary key (tenant_id, platform, platform_user_id))`;
+
+    const rpc = (sql: Sql) => sql`select public.atomic_update_user_behavior(${TENANT}, 'twitter', 'bench_hot', 'bench_user', ${sql.json(PAYLOAD)})`;
+    const plain = (sql: Sql) => sql`insert into bench.plain_counter values (${TENANT}, 'twitter', 'bench_hot', 1)
+      on conflict (tenant_id, platform, platform_user_id) do update set total_violations = bench.plain_counter.total_violations + 1`;
+
+    const rows: ThroughputRow[] = [];
+    for (const connections of [1, 8, 32]) {
+      const rpcRuns: number[] = [];
+      const plainRuns: number[] = [];
+      for (let r = 0; r < opts.runs; r++) {
+        rpcRuns.push(await throughput(url, connections, opts.seconds, rpc));
+        plainRuns.push(await throughput(url, connections, opts.seconds, plain));
+      }
+      const rpcPerS = median(rpcRuns);
+      const plainPerS = median(plainRuns);
+      rows.push({ connections, rpc_per_s: Math.round(rpcPerS), plain_per_s: Math.round(plainPerS), ratio: Number((rpcPerS / plainPerS).toFixed(2)) });
+    }
+
+    const samples: number[] = [];
+    const one = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await rpc(one);
+      const deadline = performance.now() + opts.seconds * 1000 * opts.runs;
+      while (performance.now() < deadline || samples.length < 100) {
+        const t0 = performance.now();
+        await rpc(one);
+        samples.push(performance.now() - t0);
+      }
+    } finally {
+      await one.end({ timeout: 5 });
+    }
+    samples.sort((a, b) => a - b);
+    const round = (x: number) => Number(x.toFixed(3));
+
+    // The naive way: read the row, compute the new counters in TypeScript, write them back.
+    await admin`insert into public.user_behaviors (tenant_id, platform, platform_user_id) values (${TENANT}, 'twitter', 'bench_naive')
+                on conflict do nothing`;
+    const [start] = await admin`select total_violations from public.user_behaviors where platform_user_id = 'bench_naive'`;
+    const naive = postgres(url, { max: 8, onnotice: () => {} });
+    let attempted = 0;
+    try {
+      const deadline = performance.now() + opts.seconds * 1000;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (performance.now() < deadline) {
+          const [row] = await naive`select total_violations, severity_counts from public.user_behaviors
+                                    where tenant_id = ${TENANT} and platform = 'twitter' and platform_user_id = 'bench_naive'`;
+          const counts = { ...row.severity_counts, medium: row.severity_counts.medium + 1 };
+          await naive`update public.user_behaviors set total_violations = ${row.total_violations + 1}, severity_counts = ${naive.json(counts)}
+                      where tenant_id = ${TENANT} and platform = 'twitter' and platform_user_id = 'bench_naive'`;
+          attempted++;
+        }
+      }));
+    } finally {
+      await naive.end({ timeout: 5 });
+    }
+    const [end] = await admin`select total_violations from public.user_behaviors where platform_user_id = 'bench_naive'`;
+    const counted = end.total_violations - start.total_violations;
+    return {
+      throughput: rows,
+      latency_ms: { p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), p99: round(percentile(samples, 99)), calls: samples.length },
+      naive: { connections: 8, attempted, counted, lost: attempted - counted, lost_pct: Number((((attempted - counted) / attempted) * 100).toFixed(1)) },
+      seconds_per_run: opts.seconds,
+      runs: opts.runs,
+    };
+  } finally {
+    await admin`drop schema if exists bench cascade`;
+    await admin.end({ timeout: 5 });
+  }
+}
