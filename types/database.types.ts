@@ -7,6 +7,96 @@ export type Json = string | number | boolean | null | {
 export type Database = {
   "public": {
     Tables: {
+      "ai_dialogue_log": {
+        Row: {
+          "citation_rate": number | null;
+          "citations": NonNullable<Json>;
+          "completion_tokens": number | null;
+          "conversation_id": string | null;
+          "created_at": string;
+          "id": string;
+          "latency_ms": number | null;
+          "message_id": string | null;
+          "model_used": string;
+          "prompt_tokens": number | null;
+          "query": string;
+          "response": string;
+          "session_id": string;
+          "tenant_id": string;
+          "token_cost_jpy": number | null;
+          "updated_at": string;
+          "user_id": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "citation_rate"?: number | null;
+          "citations"?: NonNullable<Json>;
+          "completion_tokens"?: number | null;
+          "conversation_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "latency_ms"?: number | null;
+          "message_id"?: string | null;
+          "model_used": string;
+          "prompt_tokens"?: number | null;
+          "query": string;
+          "response": string;
+          "session_id": string;
+          "tenant_id"?: string;
+          "token_cost_jpy"?: number | null;
+          "updated_at"?: string;
+          "user_id"?: string | null;
+        };
+        Update: {
+          "citation_rate"?: number | null;
+          "citations"?: NonNullable<Json>;
+          "completion_tokens"?: number | null;
+          "conversation_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "latency_ms"?: number | null;
+          "message_id"?: string | null;
+          "model_used"?: string;
+          "prompt_tokens"?: number | null;
+          "query"?: string;
+          "response"?: string;
+          "session_id"?: string;
+          "tenant_id"?: string;
+          "token_cost_jpy"?: number | null;
+          "updated_at"?: string;
+          "user_id"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "ai_dialogue_log_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "ai_dialogue_log_message_fkey";
+            columns: ["message_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "ai_dialogue_log_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "fk_ai_dialogue_user";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
       "conversations": {
         Row: {
           "created_at": string;
@@ -111,6 +201,55 @@ export type Database = {
           },
         ];
       };
+      "materials": {
+        Row: {
+          "body": string | null;
+          "created_at": string;
+          "created_by": string | null;
+          "id": string;
+          "source_uri": string | null;
+          "tenant_id": string;
+          "title": string;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "body"?: string | null;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "id"?: string;
+          "source_uri"?: string | null;
+          "tenant_id"?: string;
+          "title": string;
+          "updated_at"?: string;
+        };
+        Update: {
+          "body"?: string | null;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "id"?: string;
+          "source_uri"?: string | null;
+          "tenant_id"?: string;
+          "title"?: string;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "materials_created_by_fkey";
+            columns: ["created_by", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "materials_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "messages": {
         Row: {
           "content": string;
@@ -159,6 +298,230 @@ export type Database = {
             isOneToOne: false;
             referencedRelation: "conversations";
             referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
+      "plugin_registry": {
+        Row: {
+          "capabilities": NonNullable<Json>;
+          "config": NonNullable<Json>;
+          "created_at": string;
+          "description": string | null;
+          "enabled": boolean;
+          "health_status": string;
+          "id": string;
+          "last_health_check": string | null;
+          "name": string;
+          "source": string;
+          "updated_at": string;
+          "version": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "capabilities"?: NonNullable<Json>;
+          "config"?: NonNullable<Json>;
+          "created_at"?: string;
+          "description"?: string | null;
+          "enabled"?: boolean;
+          "health_status"?: string;
+          "id"?: string;
+          "last_health_check"?: string | null;
+          "name": string;
+          "source": string;
+          "updated_at"?: string;
+          "version"?: string | null;
+        };
+        Update: {
+          "capabilities"?: NonNullable<Json>;
+          "config"?: NonNullable<Json>;
+          "created_at"?: string;
+          "description"?: string | null;
+          "enabled"?: boolean;
+          "health_status"?: string;
+          "id"?: string;
+          "last_health_check"?: string | null;
+          "name"?: string;
+          "source"?: string;
+          "updated_at"?: string;
+          "version"?: string | null;
+        };
+        Relationships: [];
+      };
+      "provenance": {
+        Row: {
+          "acquired_at": string;
+          "acquired_by": string | null;
+          "acquisition_method":
+            Database["public"]["Enums"]["acquisition_method"];
+          "attribution_text": string | null;
+          "content_id": string;
+          "content_type": Database["public"]["Enums"]["content_type"];
+          "created_at": string;
+          "expires_at": string | null;
+          "hash_c2pa": string | null;
+          "id": string;
+          "license_type": Database["public"]["Enums"]["license_type"];
+          "retention_years": number | null;
+          "rights_holder": string | null;
+          "source_uri": string | null;
+          "tenant_id": string;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "acquired_at"?: string;
+          "acquired_by"?: string | null;
+          "acquisition_method":
+            Database["public"]["Enums"]["acquisition_method"];
+          "attribution_text"?: string | null;
+          "content_id": string;
+          "content_type": Database["public"]["Enums"]["content_type"];
+          "created_at"?: string;
+          "expires_at"?: never;
+          "hash_c2pa"?: string | null;
+          "id"?: string;
+          "license_type"?: Database["public"]["Enums"]["license_type"];
+          "retention_years"?: number | null;
+          "rights_holder"?: string | null;
+          "source_uri"?: string | null;
+          "tenant_id"?: string;
+          "updated_at"?: string;
+        };
+        Update: {
+          "acquired_at"?: string;
+          "acquired_by"?: string | null;
+          "acquisition_method"?:
+            Database["public"]["Enums"]["acquisition_method"];
+          "attribution_text"?: string | null;
+          "content_id"?: string;
+          "content_type"?: Database["public"]["Enums"]["content_type"];
+          "created_at"?: string;
+          "expires_at"?: never;
+          "hash_c2pa"?: string | null;
+          "id"?: string;
+          "license_type"?: Database["public"]["Enums"]["license_type"];
+          "retention_years"?: number | null;
+          "rights_holder"?: string | null;
+          "source_uri"?: string | null;
+          "tenant_id"?: string;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "fk_provenance_acquired_by";
+            columns: ["acquired_by", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "provenance_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "rag_metrics_history": {
+        Row: {
+          "citation_count": number;
+          "citation_rate": number | null;
+          "cost_per_answer_jpy": number | null;
+          "created_at": string;
+          "date": string;
+          "id": string;
+          "latency_p50_ms": number | null;
+          "latency_p95_ms": number | null;
+          "latency_p99_ms": number | null;
+          "slo_compliance": NonNullable<Json>;
+          "tenant_id": string | null;
+          "total_queries": number;
+          "unique_users": number;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "citation_count"?: number;
+          "citation_rate"?: number | null;
+          "cost_per_answer_jpy"?: number | null;
+          "created_at"?: string;
+          "date": string;
+          "id"?: string;
+          "latency_p50_ms"?: number | null;
+          "latency_p95_ms"?: number | null;
+          "latency_p99_ms"?: number | null;
+          "slo_compliance"?: NonNullable<Json>;
+          "tenant_id"?: string | null;
+          "total_queries"?: number;
+          "unique_users"?: number;
+          "updated_at"?: string;
+        };
+        Update: {
+          "citation_count"?: number;
+          "citation_rate"?: number | null;
+          "cost_per_answer_jpy"?: number | null;
+          "created_at"?: string;
+          "date"?: string;
+          "id"?: string;
+          "latency_p50_ms"?: number | null;
+          "latency_p95_ms"?: number | null;
+          "latency_p99_ms"?: number | null;
+          "slo_compliance"?: NonNullable<Json>;
+          "tenant_id"?: string | null;
+          "total_queries"?: number;
+          "unique_users"?: number;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "rag_metrics_history_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "rag_slo_targets": {
+        Row: {
+          "citation_rate_min": number;
+          "cost_per_answer_max_jpy": number;
+          "created_at": string;
+          "id": string;
+          "latency_p50_max_ms": number;
+          "latency_p95_max_ms": number;
+          "tenant_id": string | null;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "citation_rate_min": number;
+          "cost_per_answer_max_jpy": number;
+          "created_at"?: string;
+          "id"?: string;
+          "latency_p50_max_ms": number;
+          "latency_p95_max_ms": number;
+          "tenant_id"?: string | null;
+          "updated_at"?: string;
+        };
+        Update: {
+          "citation_rate_min"?: number;
+          "cost_per_answer_max_jpy"?: number;
+          "created_at"?: string;
+          "id"?: string;
+          "latency_p50_max_ms"?: number;
+          "latency_p95_max_ms"?: number;
+          "tenant_id"?: string | null;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "rag_slo_targets_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: true;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
           },
         ];
       };
@@ -416,6 +779,31 @@ export type Database = {
         };
         Returns: Json;
       };
+      "calculate_rag_metrics": {
+        Args: { "p_date": string; "p_tenant_id"?: string };
+        Returns: {
+          "citation_count": number;
+          "citation_rate": number | null;
+          "cost_per_answer_jpy": number | null;
+          "created_at": string;
+          "date": string;
+          "id": string;
+          "latency_p50_ms": number | null;
+          "latency_p95_ms": number | null;
+          "latency_p99_ms": number | null;
+          "slo_compliance": NonNullable<Json>;
+          "tenant_id": string | null;
+          "total_queries": number;
+          "unique_users": number;
+          "updated_at": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "rag_metrics_history";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "get_message_feedback_summary": {
         Args: { "p_message_ids": (string)[] };
         Returns: {
@@ -471,7 +859,34 @@ export type Database = {
       };
     };
     Enums: {
-      [_ in never]: never;
+      "acquisition_method":
+        | "manual_upload"
+        | "api"
+        | "scrape"
+        | "user_submission"
+        | "ai_generated"
+        | "partner_feed"
+        | "purchase"
+        | "public_dataset";
+      "content_type":
+        | "material"
+        | "ai_response"
+        | "note_article"
+        | "creation_log"
+        | "generated";
+      "license_type":
+        | "public_domain"
+        | "cc0"
+        | "cc_by"
+        | "cc_by_sa"
+        | "cc_by_nc"
+        | "cc_by_nc_sa"
+        | "cc_by_nd"
+        | "cc_by_nc_nd"
+        | "proprietary"
+        | "commercial_license"
+        | "fair_use"
+        | "unknown";
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -616,6 +1031,38 @@ export type CompositeTypes<
 
 export const Constants = {
   "public": {
-    Enums: {},
+    Enums: {
+      "acquisition_method": [
+        "manual_upload",
+        "api",
+        "scrape",
+        "user_submission",
+        "ai_generated",
+        "partner_feed",
+        "purchase",
+        "public_dataset",
+      ],
+      "content_type": [
+        "material",
+        "ai_response",
+        "note_article",
+        "creation_log",
+        "generated",
+      ],
+      "license_type": [
+        "public_domain",
+        "cc0",
+        "cc_by",
+        "cc_by_sa",
+        "cc_by_nc",
+        "cc_by_nc_sa",
+        "cc_by_nd",
+        "cc_by_nc_nd",
+        "proprietary",
+        "commercial_license",
+        "fair_use",
+        "unknown",
+      ],
+    },
   },
 } as const;
