@@ -57,20 +57,23 @@ create or replace trigger materials_keep_keys
   for each row execute function private.prevent_key_change('tenant_id');
 
 -- ============================================================================
--- RLS
+-- RLS (drop-then-create keeps the migration re-runnable)
 -- ============================================================================
 alter table public.materials enable row level security;
 
+drop policy if exists materials_select on public.materials;
 create policy materials_select on public.materials
   for select to authenticated
   using (tenant_id = (select private.current_tenant_id()));
 comment on policy materials_select on public.materials is 'Members read their tenant''s materials.';
 
+drop policy if exists materials_insert on public.materials;
 create policy materials_insert on public.materials
   for insert to authenticated
   with check (tenant_id = (select private.current_tenant_id()) and created_by = (select auth.uid()));
 comment on policy materials_insert on public.materials is 'Members add materials to their own tenant, as themselves.';
 
+drop policy if exists materials_update on public.materials;
 create policy materials_update on public.materials
   for update to authenticated
   using (
@@ -80,6 +83,7 @@ create policy materials_update on public.materials
   with check (tenant_id = (select private.current_tenant_id()));
 comment on policy materials_update on public.materials is 'Authors edit their materials; owners and admins any of the tenant''s.';
 
+drop policy if exists materials_delete on public.materials;
 create policy materials_delete on public.materials
   for delete to authenticated
   using (

@@ -114,15 +114,17 @@ create or replace trigger ai_dialogue_log_set_updated_at
   for each row execute function private.set_updated_at();
 
 -- ============================================================================
--- RLS
+-- RLS (drop-then-create keeps the migration re-runnable)
 -- ============================================================================
 alter table public.ai_dialogue_log enable row level security;
 
+drop policy if exists ai_dialogue_log_select on public.ai_dialogue_log;
 create policy ai_dialogue_log_select on public.ai_dialogue_log
   for select to authenticated
   using (tenant_id = (select private.current_tenant_id()));
 comment on policy ai_dialogue_log_select on public.ai_dialogue_log is 'Members read their tenant''s dialogue log.';
 
+drop policy if exists ai_dialogue_log_insert on public.ai_dialogue_log;
 create policy ai_dialogue_log_insert on public.ai_dialogue_log
   for insert to authenticated
   with check (tenant_id = (select private.current_tenant_id()) and user_id = (select auth.uid()));

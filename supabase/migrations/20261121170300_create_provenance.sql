@@ -148,15 +148,17 @@ create or replace trigger ai_dialogue_log_delete_provenance
   for each statement execute function private.delete_content_provenance('ai_response');
 
 -- ============================================================================
--- RLS
+-- RLS (drop-then-create keeps the migration re-runnable)
 -- ============================================================================
 alter table public.provenance enable row level security;
 
+drop policy if exists provenance_select on public.provenance;
 create policy provenance_select on public.provenance
   for select to authenticated
   using (tenant_id = (select private.current_tenant_id()));
 comment on policy provenance_select on public.provenance is 'Members read their tenant''s provenance.';
 
+drop policy if exists provenance_insert on public.provenance;
 create policy provenance_insert on public.provenance
   for insert to authenticated
   with check (
@@ -165,12 +167,14 @@ create policy provenance_insert on public.provenance
   );
 comment on policy provenance_insert on public.provenance is 'Members record provenance in their tenant, as the acquirer themselves (or none).';
 
+drop policy if exists provenance_update on public.provenance;
 create policy provenance_update on public.provenance
   for update to authenticated
   using (tenant_id = (select private.current_tenant_id()) and (select private.current_tenant_role()) in ('owner', 'admin'))
   with check (tenant_id = (select private.current_tenant_id()));
 comment on policy provenance_update on public.provenance is 'Owners and admins correct their tenant''s provenance.';
 
+drop policy if exists provenance_delete on public.provenance;
 create policy provenance_delete on public.provenance
   for delete to authenticated
   using (tenant_id = (select private.current_tenant_id()) and (select private.current_tenant_role()) in ('owner', 'admin'));

@@ -186,16 +186,18 @@ create or replace trigger rag_metrics_history_set_updated_at
   for each row execute function private.set_updated_at();
 
 -- ============================================================================
--- RLS
+-- RLS (drop-then-create keeps the migration re-runnable)
 -- ============================================================================
 alter table public.rag_slo_targets enable row level security;
 alter table public.rag_metrics_history enable row level security;
 
+drop policy if exists rag_slo_targets_select on public.rag_slo_targets;
 create policy rag_slo_targets_select on public.rag_slo_targets
   for select to authenticated
   using (tenant_id = (select private.current_tenant_id()) or (tenant_id is null and (select private.current_tenant_id()) is not null));
 comment on policy rag_slo_targets_select on public.rag_slo_targets is 'Members read their tenant''s targets and the platform default.';
 
+drop policy if exists rag_metrics_history_select on public.rag_metrics_history;
 create policy rag_metrics_history_select on public.rag_metrics_history
   for select to authenticated
   using (tenant_id = (select private.current_tenant_id()) or (tenant_id is null and (select private.current_tenant_id()) is not null));

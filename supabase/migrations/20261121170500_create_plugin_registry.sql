@@ -1,7 +1,8 @@
 -- Plugin registry: the content sources the assistant can retrieve from, platform-wide.
 -- config holds non-secret settings only: credentials go to Supabase Vault (vault.create_secret)
 -- or to edge-function secrets (`supabase secrets set`), and config names them (for example
--- {"api_key_secret": "note_api_key"}); a check refuses keys that look like secrets.
+-- {"api_key_secret_name": "note_api_key"}: reference keys end in _secret_name or _ref); a check
+-- refuses every other key that looks like a secret.
 --
 -- Who may do what: members read the registry; only service_role writes.
 
@@ -18,11 +19,11 @@ as $$
     select 1
     from jsonb_path_query(p_config, 'strict $.**') v
     cross join lateral jsonb_object_keys(case when jsonb_typeof(v) = 'object' then v else '{}'::jsonb end) k
-    where k ~* '(secret|passw|token|api_?key|private_?key|credential)' and k !~* '_(secret|name|ref)$'
+    where k ~* '(secret|passw|token|api_?key|private_?key|credential)' and k !~* '_(secret_name|ref)$'
   )
 $$;
 comment on function private.has_secret_like_keys(jsonb) is
-  'True when any key at any depth of a JSON value looks like a credential (secret, password, token, api_key, private_key, credential), except names of references ending in _secret, _name or _ref. Used to keep secrets out of plugin_registry.config.';
+  'True when any key at any depth of a JSON value looks like a credential (secret, password, token, api_key, private_key, credential), except names of references, which end in _secret_name or _ref. Used to keep secrets out of plugin_registry.config.';
 revoke all on function private.has_secret_like_keys(jsonb) from public;
 grant execute on function private.has_secret_like_keys(jsonb) to authenticated, service_role;
 
@@ -61,7 +62,7 @@ comment on column public.plugin_registry.source is 'Unique machine name of the s
 comment on column public.plugin_registry.name is 'Display name.';
 comment on column public.plugin_registry.description is 'What the plugin provides, up to 2000 characters.';
 comment on column public.plugin_registry.capabilities is 'JSON array of capabilities (for example ["search", "fetch"]).';
-comment on column public.plugin_registry.config is 'Non-secret settings (JSON object). Secrets live in Supabase Vault or edge-function secrets and are referenced by name here; secret-like keys are refused.';
+comment on column public.plugin_registry.config is 'Non-secret settings (JSON object). Secrets live in Supabase Vault or edge-function secrets and are referenced by name here (keys ending in _secret_name or _ref); other secret-like keys are refused.';
 comment on column public.plugin_registry.enabled is 'Whether retrieval may use the plugin.';
 comment on column public.plugin_registry.health_status is 'Result of the last health check: healthy, degraded, unhealthy or unknown.';
 comment on column public.plugin_registry.last_health_check is 'When the health was last checked.';
@@ -87,10 +88,11 @@ create or replace trigger plugin_registry_set_updated_at
   for each row execute function private.set_updated_at();
 
 -- ============================================================================
--- RLS
+-- RLS (drop-then-create keeps the migration re-runnable)
 -- ============================================================================
 alter table public.plugin_registry enable row level security;
 
+drop policy if exists plugin_registry_select on public.plugin_registry;
 create policy plugin_registry_select on public.plugin_registry
   for select to authenticated
   using ((select private.current_tenant_id()) is not null);
