@@ -115,7 +115,7 @@ describe('ai_dialogue_log citations', () => {
 });
 
 describe('polymorphic provenance', () => {
-  const insertProvenance = (tx: Tx, contentId: string, type: string, tenant = TENANT.acme) => tx`
+  const insertProvenance = (tx: Tx, contentId: string, type: string, tenant: string = TENANT.acme) => tx`
     insert into public.provenance (tenant_id, content_id, content_type, license_type, acquisition_method, attribution_text)
     values (${tenant}, ${contentId}, ${type}::public.content_type, 'cc_by', 'manual_upload', 'CC BY 4.0, Acme') returning id`;
 
