@@ -14,9 +14,28 @@ import path from 'node:path';
 import { reportFatal } from './lib/stack-error.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
+import { Gateway } from './stack/gateway.ts';
+import { freePort } from './stack/postgres-server.ts';
 import { denoBin } from './stack/types.ts';
 
 interface Counts { passed: number; failed: number; skipped: number }
+
+/** A functions .env for the tests: one secret, and a SUPABASE_ name the CLI would skip. */
+function gatewayTestEnv(dir: string): string {
+  const file = path.join(dir, 'functions.test.env');
+  fs.writeFileSync(file, '# test secrets\nFIXTURE_FROM_DOTENV="from .env"\nSUPABASE_URL=http://must-be-ignored\n');
+  return file;
+}
+
+/** supabase/config.toml plus tests/fixtures/functions/config.toml, in a file of its own. */
+function gatewayTestConfig(dir: string): string {
+  const file = path.join(dir, 'config.test.toml');
+  fs.writeFileSync(file, [
+    fs.readFileSync(path.join(repoRoot, 'supabase', 'config.toml'), 'utf8'),
+    fs.readFileSync(path.join(repoRoot, 'tests', 'fixtures', 'functions', 'config.toml'), 'utf8'),
+  ].join('\n'));
+  return file;
+}
 
 function findFiles(dir: string, pattern: RegExp, out: string[] = []): string[] {
   if (!fs.existsSync(dir)) return out;
@@ -88,14 +107,36 @@ async function main(): Promise<number> {
   const db = await startThrowawayDatabase({ seed: true });
   console.log(`test database ready on port ${db.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const host = `127.0.0.1:${db.port}`;
+  const anonKey = await signApiKey('anon', DEFAULT_JWT_SECRET);
+  const serviceRoleKey = await signApiKey('service_role', DEFAULT_JWT_SECRET);
+  const apiPort = await freePort();
+  const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-storage-'));
+  const gateway = new Gateway({
+    host: '127.0.0.1', port: apiPort, apiUrl: `http://127.0.0.1:${apiPort}`, jwtSecret: DEFAULT_JWT_SECRET, anonKey, serviceRoleKey,
+    dbUrl: db.postgresUrl, storageDbUrl: `postgresql://supabase_storage_admin:postgres@${host}/postgres`, storageRoot,
+    logFile: path.join(storageRoot, '..', `assistant-platform-gateway-${process.pid}.log`),
+    // Test-only functions (tests/fixtures/functions), and their config entries next to the project's.
+    extraFunctionDirs: [path.join(repoRoot, 'tests', 'fixtures', 'functions')],
+    configToml: gatewayTestConfig(storageRoot),
+    envFile: gatewayTestEnv(storageRoot),
+  });
+  try {
+    await gateway.start();
+  } catch (err) {
+    await db.stop();
+    throw err;
+  }
+  console.log(`test gateway ready on ${gateway.url} (log ${gateway.opts.logFile})`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEST_DB_URL: db.postgresUrl,
     TEST_SUPERUSER_URL: db.superuserUrl,
     TEST_AUTHENTICATOR_URL: `postgresql://authenticator:postgres@${host}/postgres`,
     TEST_JWT_SECRET: DEFAULT_JWT_SECRET,
-    TEST_ANON_KEY: await signApiKey('anon', DEFAULT_JWT_SECRET),
-    TEST_SERVICE_ROLE_KEY: await signApiKey('service_role', DEFAULT_JWT_SECRET),
+    TEST_ANON_KEY: anonKey,
+    TEST_SERVICE_ROLE_KEY: serviceRoleKey,
+    TEST_API_URL: gateway.url,
+    TEST_GATEWAY_LOG: gateway.opts.logFile,
   };
   let node: Counts;
   let deno: Counts;
@@ -103,7 +144,10 @@ async function main(): Promise<number> {
     node = await runNodeTests(nodeFiles, env);
     deno = await runDenoTests(denoFiles, env);
   } finally {
+    await gateway.stop();
     await db.stop();
+    fs.rmSync(storageRoot, { recursive: true, force: true });
+    fs.rmSync(gateway.opts.logFile!, { force: true });
   }
   const total = { passed: node.passed + deno.passed, failed: node.failed + deno.failed, skipped: node.skipped + deno.skipped };
   console.log(`\nnode:test ${node.passed} passed, ${node.failed} failed, ${node.skipped} skipped; deno test ${deno.passed} passed, ${deno.failed} failed, ${deno.skipped} skipped; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);

@@ -1,0 +1,43 @@
+// Supabase Storage's error body: {statusCode (the logical status, a string), code, error, message},
+// sent with HTTP 400 for every non-500 error, as the real service does.
+
+export class StorageError extends Error {
+  constructor(
+    readonly statusCode: string,
+    readonly code: string,
+    readonly error: string,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+  }
+}
+
+export const noSuchBucket = () => new StorageError("404", "NoSuchBucket", "Bucket not found", "Bucket not found");
+export const noSuchKey = () => new StorageError("404", "NoSuchKey", "not_found", "Object not found");
+export const duplicate = () => new StorageError("409", "Duplicate", "Duplicate", "The resource already exists");
+export const accessDenied = (message = "new row violates row-level security policy") =>
+  new StorageError("403", "AccessDenied", "Unauthorized", message);
+export const invalidKey = (key: string) => new StorageError("400", "InvalidKey", "InvalidKey", `Invalid key: ${key}`);
+export const invalidJwt = (message: string) => new StorageError("400", "InvalidJWT", "InvalidJWT", message);
+export const invalidRequest = (message: string) => new StorageError("400", "InvalidRequest", "Invalid Request", message);
+export const entityTooLarge = () => new StorageError("413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
+export const invalidMimeType = (type: string) =>
+  new StorageError("415", "InvalidMimeType", "invalid_mime_type", `mime type ${type} is not supported`);
+
+export function storageErrorResponse(err: unknown): Response {
+  if (err instanceof StorageError) {
+    return new Response(JSON.stringify({ statusCode: err.statusCode, code: err.code, error: err.error, message: err.message }), {
+      status: err.httpStatus,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+  const pg = err as { code?: string; message?: string };
+  if (pg.code === "42501") return storageErrorResponse(accessDenied(/row-level security/.test(pg.message ?? "") ? undefined : pg.message));
+  if (pg.code === "23505") return storageErrorResponse(duplicate());
+  console.error("storage: internal error", err);
+  return new Response(JSON.stringify({ statusCode: "500", code: "InternalError", error: "internal", message: "Internal Server Error" }), {
+    status: 500,
+    headers: { "Content-Type": "application/json" },
+  });
+}
