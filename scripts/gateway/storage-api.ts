@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import type { GatewayConfig } from "./config.ts";
 import { bearerToken, mapAuthorization, verifyJwt } from "./jwt.ts";
+import { boundaryOf, parseMultipart } from "./multipart.ts";
 import { anonCaller, serviceCaller, type StorageCaller, StorageDb, type Tx } from "./storage-db.ts";
 import {
   accessDenied, duplicate, entityTooLarge, invalidJwt, invalidKey, invalidMimeType, invalidRequest, noSuchBucket, noSuchKey,
@@ -67,21 +68,25 @@ async function readUpload(req: Request, limit: number): Promise<UploadBody> {
   if (Number(req.headers.get("content-length") ?? 0) > limit + 64 * 1024) throw entityTooLarge();
   const contentType = req.headers.get("content-type") ?? "";
   if (contentType.startsWith("multipart/form-data")) {
-    const form = await req.formData();
-    let file: File | null = null;
-    for (const [, value] of form.entries()) if (value instanceof File) file = file ?? value;
+    const boundary = boundaryOf(contentType);
+    const parts = boundary ? parseMultipart(new Uint8Array(await req.arrayBuffer()), boundary) : null;
+    if (!parts) throw invalidRequest("the multipart body is not well formed");
+    const file = parts.find((p) => p.filename !== null) ?? parts.find((p) => p.name === "");
     if (!file) throw invalidRequest("the form has no file part");
-    const cache = form.get("cacheControl");
-    const metadata = form.get("metadata") ?? form.get("userMetadata");
+    const field = (name: string) => {
+      const part = parts.find((p) => p.name === name && p.filename === null);
+      return part ? new TextDecoder().decode(part.data) : null;
+    };
+    const cache = field("cacheControl");
+    const metadata = field("metadata") ?? field("userMetadata");
     let userMetadata: unknown = null;
-    if (typeof metadata === "string") {
+    if (metadata !== null) {
       try { userMetadata = JSON.parse(metadata); } catch { throw invalidRequest("metadata is not JSON"); }
     }
-    const contentTypeField = form.get("contentType");
     return {
-      bytes: new Uint8Array(await file.arrayBuffer()),
-      mimetype: (typeof contentTypeField === "string" && contentTypeField) || file.type || "application/octet-stream",
-      cacheControl: typeof cache === "string" && cache ? `max-age=${cache}` : "no-cache",
+      bytes: file.data,
+      mimetype: field("contentType") || file.contentType || "application/octet-stream",
+      cacheControl: cache ? `max-age=${cache}` : "no-cache",
       userMetadata,
     };
   }
@@ -195,19 +200,19 @@ export class StorageApi {
     if (body.bytes.length > limit) throw entityTooLarge();
     if (!mimeAllowed(bucket.allowed_mime_types, body.mimetype)) throw invalidMimeType(body.mimetype);
     const owner = caller.sub;
-    const write = (tx: Tx, metadata: Record<string, unknown>) => upsert
-      ? tx<{ id: string }[]>`
-          insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version)
-          values (${key.bucket}, ${key.name}, ${uuidOrNull(owner)}, ${owner}, ${tx.json(metadata as never)}, ${tx.json(body.userMetadata as never)}, ${randomUUID()})
-          on conflict (name, bucket_id) do update set metadata = excluded.metadata, user_metadata = excluded.user_metadata,
-            version = excluded.version, owner = excluded.owner, owner_id = excluded.owner_id
-          returning id`
-      : tx<{ id: string }[]>`
-          insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version)
-          values (${key.bucket}, ${key.name}, ${uuidOrNull(owner)}, ${owner}, ${tx.json(metadata as never)}, ${tx.json(body.userMetadata as never)}, ${randomUUID()})
-          returning id`;
-    // The permission probe: the same write as the caller, always rolled back.
-    await this.db.as(caller, "storage.object.upload", (tx) => write(tx, { mimetype: body.mimetype, contentLength: body.bytes.length }), { probe: true });
+    // The same statement twice: first as the caller, as a permission probe that is always rolled
+    // back (no RETURNING, which would also need a SELECT policy), then as service_role for real.
+    const write = (tx: Tx, metadata: Record<string, unknown>, returning: boolean) => {
+      const values = tx`(${key.bucket}, ${key.name}, ${uuidOrNull(owner)}, ${owner}, ${tx.json(metadata as never)}, ${tx.json(body.userMetadata as never)}, ${randomUUID()})`;
+      const conflict = upsert
+        ? tx`on conflict (name, bucket_id) do update set metadata = excluded.metadata, user_metadata = excluded.user_metadata,
+               version = excluded.version, owner = excluded.owner, owner_id = excluded.owner_id`
+        : tx``;
+      return tx<{ id: string }[]>`
+        insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version)
+        values ${values} ${conflict} ${returning ? tx`returning id` : tx``}`;
+    };
+    await this.db.as(caller, "storage.object.upload", (tx) => write(tx, { mimetype: body.mimetype, contentLength: body.bytes.length }, false), { probe: true });
     const tmp = join(this.tmpDir, randomUUID());
     await Deno.writeFile(tmp, body.bytes);
     try {
@@ -220,7 +225,7 @@ export class StorageApi {
         contentLength: body.bytes.length,
         httpStatusCode: 200,
       };
-      const [row] = await this.db.as(serviceCaller, "storage.object.upload", (tx) => write(tx, metadata));
+      const [row] = await this.db.as(serviceCaller, "storage.object.upload", (tx) => write(tx, metadata, true));
       await Deno.rename(tmp, join(this.config.storageRoot, row.id));
       return jsonResponse({ Id: row.id, Key: `${key.bucket}/${key.name}` });
     } finally {

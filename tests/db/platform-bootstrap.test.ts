@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { applyPlatformBootstrap } from '../../scripts/stack/bootstrap.ts';
 import { asAnon, asOwner, asServiceRole, asUser, connect, sqlError, superuserUrl } from '../helpers/db.ts';
+import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
 
 describe('roles', () => {
@@ -125,8 +126,13 @@ describe('storage', () => {
       assert.equal(err.code, '42501');
       assert.match(err.message, /row-level security/);
     });
-    const [policies] = await asOwner((tx) => tx`select count(*)::int as n from pg_policies where schemaname = 'storage'`);
-    assert.equal(policies.n, 0);
+  });
+
+  it('leaves storage.objects without policies (a fresh bootstrap)', async () => {
+    await withScratchDatabase('storage_policies', { migrate: false }, async (db) => {
+      const [policies] = await db.open()`select count(*)::int as n from pg_policies where schemaname = 'storage'`;
+      assert.equal(policies.n, 0);
+    });
   });
 
   it('refuses direct deletes unless the Storage API allows them for its transaction', async () => {
