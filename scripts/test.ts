@@ -47,14 +47,24 @@ function findFiles(dir: string, pattern: RegExp, out: string[] = []): string[] {
   return out.sort();
 }
 
+/** A runner still going after this long is stopped and counted as failed (a hung process must not hang CI). */
+const RUNNER_LIMIT_MS = 25 * 60 * 1000;
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, capture = false): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+    const timer = setTimeout(() => {
+      console.error(`${path.basename(cmd)} still running after ${RUNNER_LIMIT_MS / 60000} minutes: stopping it`);
+      child.kill('SIGKILL');
+    }, RUNNER_LIMIT_MS);
     let output = '';
     child.stdout?.on('data', (d) => { output += d; process.stdout.write(d); });
     child.stderr?.on('data', (d) => { output += d; process.stderr.write(d); });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 
@@ -63,7 +73,7 @@ async function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<Co
   const countsFile = path.join(os.tmpdir(), `assistant-platform-counts-${process.pid}.json`);
   const reporter = path.join(repoRoot, 'tests', 'harness', 'count-reporter.mjs');
   const { code } = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=2',
+    '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`, `--test-reporter-destination=${countsFile}`,
     ...files,

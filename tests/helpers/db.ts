@@ -19,7 +19,8 @@ const connections = new Map<string, Sql>();
 export function connect(url: string): Sql {
   let sql = connections.get(url);
   if (!sql) {
-    sql = postgres(url, { max: 4, onnotice: () => {}, connect_timeout: 10 });
+    // idle_timeout lets a file's process exit even if a hook reconnects after the cleanup below ran.
+    sql = postgres(url, { max: 4, onnotice: () => {}, connect_timeout: 10, idle_timeout: 2 });
     connections.set(url, sql);
   }
   return sql;
