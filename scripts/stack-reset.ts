@@ -7,7 +7,7 @@ import path from 'node:path';
 import { reportFatal, StackError } from './lib/stack-error.ts';
 import { loadStackConfig } from './stack/config.ts';
 import { PostgresServer } from './stack/postgres-server.ts';
-import { StackLock } from './stack/stack-lock.ts';
+import { PidFile, StackLock } from './stack/stack-lock.ts';
 
 try {
   const config = await loadStackConfig();
@@ -18,6 +18,8 @@ try {
   const dataDir = path.join(config.stateDir, 'db');
   // A server orphaned by a killed stack would keep the files open: stop it first.
   await new PostgresServer({ dataDir, host: config.dbHost, port: config.dbPort, password: config.dbPassword }).recoverStaleServer();
+  const gateway = new PidFile(path.join(config.stateDir, 'gateway.pid')).live();
+  if (gateway) process.kill(gateway.pid, 'SIGKILL');
   if (!fs.existsSync(config.stateDir)) {
     console.log(`nothing to reset: ${config.stateDir} does not exist`);
   } else {

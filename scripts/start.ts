@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reportFatal, StackError } from './lib/stack-error.ts';
-import { loadStackConfig, type StackConfig } from './stack/config.ts';
+import { loadStackConfig, postgresUrl, type StackConfig } from './stack/config.ts';
 import { embeddedUrls, prepareDatabase, resolveExternalDatabase, type DatabaseUrls } from './stack/database.ts';
+import { Gateway } from './stack/gateway.ts';
 import { assertPortFree, PostgresServer } from './stack/postgres-server.ts';
 import { StackLock } from './stack/stack-lock.ts';
 
@@ -24,7 +25,9 @@ function maskPassword(url: string): string {
 function printStatus(config: StackConfig, urls: DatabaseUrls, seconds: number): void {
   const dbUrl = config.externalDatabaseUrl ? maskPassword(urls.postgresUrl) : urls.postgresUrl;
   const rows: [string, string][] = [
-    ['API URL', `${config.apiUrl}  (edge gateway: not part of the stack yet)`],
+    ['API URL', config.apiUrl],
+    ['Functions', `${config.apiUrl}/functions/v1/<name>`],
+    ['Storage', `${config.apiUrl}/storage/v1`],
     ['DB URL', dbUrl],
     ['JWT secret', config.jwtSecret],
     ['anon key', config.anonKey],
@@ -101,6 +104,25 @@ async function main(): Promise<void> {
       urls = embeddedUrls(server, config.dbPassword);
     }
     const prepared = await prepareDatabase(urls, { dbPassword: config.dbPassword, seed: true });
+    const db = new URL(prepared.postgresUrl);
+    const gateway = new Gateway({
+      host: '127.0.0.1',
+      port: config.apiPort,
+      apiUrl: config.apiUrl,
+      jwtSecret: config.jwtSecret,
+      anonKey: config.anonKey,
+      serviceRoleKey: config.serviceRoleKey,
+      dbUrl: prepared.postgresUrl,
+      storageDbUrl: postgresUrl({ user: 'supabase_storage_admin', password: config.dbPassword, host: db.hostname, port: Number(db.port || 5432), database: db.pathname.slice(1) || 'postgres' }),
+      storageRoot: path.join(config.stateDir, 'storage'),
+      logFile: path.join(config.stateDir, 'gateway.log'),
+      pidFile: path.join(config.stateDir, 'gateway.pid'),
+    });
+    services.push({ name: 'gateway', stop: () => gateway.stop() });
+    gateway.onExit((code) => {
+      if (!stopping) void shutdown(1, `the API gateway stopped unexpectedly (exit code ${code}); see ${gateway.opts.logFile}`);
+    });
+    await gateway.start();
     if (prepared.bootstrap === 'skipped-supabase') console.log('the database already is Supabase: platform bootstrap skipped');
     for (const line of prepared.pushOutput.split('\n')) {
       if (/^(Applying|Seeding|Remote database is up to date)/.test(line.trim())) console.log(line.trim());
@@ -114,10 +136,6 @@ async function main(): Promise<void> {
       serviceRoleKey: config.serviceRoleKey,
     }, null, 2), { mode: 0o600 });
     printStatus(config, prepared, (performance.now() - t0) / 1000);
-    if (!services.length) {
-      // Nothing of ours is running (external database): stay up like the full stack would.
-      setInterval(() => {}, 1 << 30);
-    }
   } catch (err) {
     reportFatal(err);
     await shutdown(1);

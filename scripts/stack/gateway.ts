@@ -8,6 +8,7 @@ import path from 'node:path';
 import { StackError } from '../lib/stack-error.ts';
 import { repoRoot, supabaseDir } from './config.ts';
 import { assertPortFree } from './postgres-server.ts';
+import { PidFile } from './stack-lock.ts';
 import { denoBin } from './types.ts';
 
 export interface GatewayOptions {
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   configToml?: string;
   /** Functions' secrets file (default supabase/functions/.env). */
   envFile?: string;
+  /** Records the gateway's pid, so a gateway orphaned by a killed stack is stopped on the next start. */
+  pidFile?: string;
 }
 
 export class Gateway {
@@ -45,10 +48,26 @@ export class Gateway {
     this.exitListeners.push(listener);
   }
 
+  /** Stop a gateway left running by a stack that was killed (SIGKILL). */
+  private async recoverStale(): Promise<void> {
+    if (!this.opts.pidFile) return;
+    const stale = new PidFile(this.opts.pidFile).live();
+    if (stale) {
+      console.error(`found an API gateway left running (pid ${stale.pid}) by a stack that did not stop cleanly; stopping it`);
+      process.kill(stale.pid, 'SIGTERM');
+      for (let i = 0; i < 100 && new PidFile(this.opts.pidFile).live(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (new PidFile(this.opts.pidFile).live()) process.kill(stale.pid, 'SIGKILL');
+    }
+    new PidFile(this.opts.pidFile).remove();
+  }
+
   async start(): Promise<void> {
+    await this.recoverStale();
     await assertPortFree(this.opts.host, this.opts.port, 'API gateway', 'API_PORT');
     fs.mkdirSync(this.opts.storageRoot, { recursive: true });
     const out = this.opts.logFile ? fs.openSync(this.opts.logFile, 'a') : 'inherit';
+    // Deno's module cache: the invoking user's, so npm packages fetched once are reused.
+    const denoDir = process.env.DENO_DIR ?? path.join(process.env.HOME ?? '/tmp', '.cache', 'deno');
     const child = spawn(denoBin, [
       'run', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${this.opts.storageRoot}`, '--allow-sys',
       '--frozen', '--config', path.join(supabaseDir, 'functions', 'deno.json'),
@@ -59,6 +78,7 @@ export class Gateway {
       env: {
         ...process.env,
         NO_COLOR: '1',
+        DENO_DIR: denoDir,
         GATEWAY_HOST: this.opts.host,
         GATEWAY_PORT: String(this.opts.port),
         SUPABASE_URL: this.opts.apiUrl,
@@ -75,10 +95,12 @@ export class Gateway {
     });
     if (typeof out === 'number') fs.closeSync(out);
     this.child = child;
+    if (this.opts.pidFile && child.pid) new PidFile(this.opts.pidFile).write(child.pid);
     let exited = false;
     child.on('exit', (code) => {
       exited = true;
       this.child = undefined;
+      if (this.opts.pidFile) new PidFile(this.opts.pidFile).remove();
       for (const l of this.exitListeners) l(code);
     });
     const deadline = Date.now() + 60_000;

@@ -10,7 +10,7 @@ import { StackError } from '../lib/stack-error.ts';
 interface LockContent { pid: number; startTime: string }
 
 /** Start time of a live (not zombie) process, or undefined. */
-function processStartTime(pid: number): string | undefined {
+export function processStartTime(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name: state is field 3, starttime field 22.
@@ -18,6 +18,29 @@ function processStartTime(pid: number): string | undefined {
     return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
     return undefined;
+  }
+}
+
+/** A pid file naming a process by pid and start time; `live()` is that process while it runs. */
+export class PidFile {
+  constructor(readonly file: string) {}
+
+  live(): LockContent | undefined {
+    let content: LockContent;
+    try {
+      content = JSON.parse(fs.readFileSync(this.file, 'utf8')) as LockContent;
+    } catch {
+      return undefined;
+    }
+    return processStartTime(content.pid) === content.startTime ? content : undefined;
+  }
+
+  write(pid: number): void {
+    fs.writeFileSync(this.file, JSON.stringify({ pid, startTime: processStartTime(pid) ?? '' }));
+  }
+
+  remove(): void {
+    fs.rmSync(this.file, { force: true });
   }
 }
 
@@ -30,13 +53,7 @@ export class StackLock {
 
   /** The live holder of the lock, if any. */
   holder(): LockContent | undefined {
-    let content: LockContent;
-    try {
-      content = JSON.parse(fs.readFileSync(this.file, 'utf8')) as LockContent;
-    } catch {
-      return undefined;
-    }
-    return processStartTime(content.pid) === content.startTime ? content : undefined;
+    return new PidFile(this.file).live();
   }
 
   acquire(): void {

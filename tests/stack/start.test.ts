@@ -79,6 +79,11 @@ describe('npm start', () => {
     assert.match(first.output(), new RegExp(`DB URL: postgresql://postgres:postgres@127\\.0\\.0\\.1:${dbPort}/postgres`));
     assert.match(first.output(), /anon key: eyJ/);
     assert.match(first.output(), /Applying migration \d{14}_/);
+    const apiPort = env.API_PORT;
+    const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
+    assert.deepEqual(await health.json(), { message: 'ok' }, 'the gateway serves on API_PORT');
+    const whoami = await fetch(`http://127.0.0.1:${apiPort}/functions/v1/whoami`, { headers: { apikey: 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz' } });
+    assert.equal((await whoami.json()).db_role, 'service_role');
     const sql = postgres(`postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`, { max: 1, onnotice: () => {} });
     const [row] = await sql`select count(*)::int as n from public.tenants`;
     await sql.end();
@@ -121,7 +126,7 @@ describe('npm start', () => {
     const stateDir = newStateDir();
     const ordinary = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     if (ordinary) fs.chownSync(stateDir, ordinary.uid, ordinary.gid);
-    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()), HOME: stateDir }, ordinary);
+    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()), API_PORT: String(await freePort()), HOME: stateDir }, ordinary);
     await waitFor(run, /Press Ctrl-C to stop/);
     const [pid] = serverProcessesFor(path.join(stateDir, 'db'));
     assert.equal(fs.statSync(`/proc/${pid}`).uid, ordinary?.uid ?? process.getuid?.());
@@ -136,7 +141,7 @@ describe('npm start', () => {
     try {
       const external = superuserUrl().replace(/\/postgres$/, '/external_probe');
       const stateDir = newStateDir();
-      const run = startStack({ STACK_STATE_DIR: stateDir, DATABASE_URL: external });
+      const run = startStack({ STACK_STATE_DIR: stateDir, DATABASE_URL: external, API_PORT: String(await freePort()) });
       await waitFor(run, /Press Ctrl-C to stop/);
       assert.match(run.output(), /DB URL: postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/external_probe/);
       assert.equal(fs.existsSync(path.join(stateDir, 'db')), false, 'no embedded cluster');
