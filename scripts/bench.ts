@@ -8,23 +8,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { benchGatewayLatency } from './bench/gateway-latency.ts';
 import { benchShieldRpc } from './bench/shield-rpc.ts';
 import { benchSummaryRefresh } from './bench/summary-refresh.ts';
 import { parseCli, positiveInt, runCli } from './lib/cli.ts';
 import { StackError } from './lib/stack-error.ts';
-import { repoRoot } from './stack/config.ts';
+import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
 
-const USAGE = 'npm run bench -- [--only refresh|shield] [--messages N] [--runs N] [--seconds S]';
+const USAGE = 'npm run bench -- [--only refresh|shield|gateway] [--messages N] [--runs N] [--seconds S] [--calls N]';
 
 await runCli('bench', async () => {
   const values = parseCli({
     only: { type: 'string' }, messages: { type: 'string', default: '100000' },
-    runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, calls: { type: 'string', default: '1000' },
   }, USAGE);
-  if (values.only !== undefined && !['refresh', 'shield'].includes(values.only)) {
-    throw new StackError(`--only must be refresh or shield, got "${values.only}"`, `usage: ${USAGE}`);
+  if (values.only !== undefined && !['refresh', 'shield', 'gateway'].includes(values.only)) {
+    throw new StackError(`--only must be refresh, shield or gateway, got "${values.only}"`, `usage: ${USAGE}`);
   }
+  const calls = positiveInt('calls', values.calls);
   const messages = positiveInt('messages', values.messages);
   const runs = positiveInt('runs', values.runs);
   const seconds = Number(values.seconds);
@@ -44,6 +46,17 @@ await runCli('bench', async () => {
       console.table(shield.throughput.map((r) => ({ connections: r.connections, 'RPC calls/s': r.rpc_per_s, 'plain upsert/s': r.plain_per_s, 'RPC / plain': r.ratio })));
       console.log(`single connection latency: p50 ${shield.latency_ms.p50} ms, p95 ${shield.latency_ms.p95} ms, p99 ${shield.latency_ms.p99} ms (${shield.latency_ms.calls} calls)`);
       console.log(`naive select + compute + update on ${shield.naive.connections} connections: ${shield.naive.attempted} updates, ${shield.naive.counted} counted, ${shield.naive.lost} lost (${shield.naive.lost_pct}%)`);
+    }
+    if (want('gateway')) {
+      const latency = await benchGatewayLatency({
+        postgresUrl: db.postgresUrl, superuserUrl: db.superuserUrl, jwtSecret: DEFAULT_JWT_SECRET,
+        anonKey: await signApiKey('anon', DEFAULT_JWT_SECRET), serviceRoleKey: await signApiKey('service_role', DEFAULT_JWT_SECRET), calls,
+      });
+      out.gateway_latency = latency;
+      const added = latency[2].p50_ms - latency[0].p50_ms;
+      console.log(`\ngateway latency, ${calls} sequential calls each (same client, loopback)`);
+      console.table(latency.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
+      console.log(`added by the gateway to a no-op function call: ${added.toFixed(3)} ms at p50`);
     }
     if (want('refresh')) {
       const refresh = await benchSummaryRefresh(sql, { messages, runs });

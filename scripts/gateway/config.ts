@@ -58,10 +58,16 @@ export function loadGatewayConfig(): GatewayConfig {
   };
 }
 
-/** verify_jwt of a function: [functions.<name>] verify_jwt in config.toml, default true. */
+type FunctionsToml = { functions?: Record<string, { verify_jwt?: boolean }> };
+let parsed: { file: string; mtime: number; toml: FunctionsToml } | undefined;
+
+/** verify_jwt of a function: [functions.<name>] verify_jwt in config.toml, default true. Re-read when the file changes. */
 export function verifyJwtFor(configToml: string, name: string): boolean {
-  const toml = parseToml(Deno.readTextFileSync(configToml)) as { functions?: Record<string, { verify_jwt?: boolean }> };
-  return toml.functions?.[name]?.verify_jwt ?? true;
+  const mtime = Deno.statSync(configToml).mtime?.getTime() ?? 0;
+  if (!parsed || parsed.file !== configToml || parsed.mtime !== mtime) {
+    parsed = { file: configToml, mtime, toml: parseToml(Deno.readTextFileSync(configToml)) as FunctionsToml };
+  }
+  return parsed.toml.functions?.[name]?.verify_jwt ?? true;
 }
 
 /** supabase/functions/.env, as the CLI reads it: KEY=VALUE lines; names starting SUPABASE_ are skipped. */

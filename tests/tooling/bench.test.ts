@@ -10,7 +10,7 @@ const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 't
 
 describe('npm run bench', () => {
   it('measures the Shield RPC against its ceiling and the summary refresh, and writes JSON', () => {
-    const run = bench('--messages', '2000', '--runs', '1', '--seconds', '0.2');
+    const run = bench('--messages', '2000', '--runs', '1', '--seconds', '0.2', '--calls', '60');
     assert.equal(run.status, 0, run.stderr);
     const file = /wrote (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
     assert.ok(file, run.stdout);
@@ -23,6 +23,8 @@ describe('npm run bench', () => {
     for (const row of result.shield_rpc.throughput) assert.ok(row.rpc_per_s > 0 && row.plain_per_s > 0 && row.ratio > 0);
     assert.ok(result.shield_rpc.latency_ms.p50 > 0 && result.shield_rpc.latency_ms.p95 >= result.shield_rpc.latency_ms.p50);
     assert.equal(result.shield_rpc.naive.attempted, result.shield_rpc.naive.counted + result.shield_rpc.naive.lost);
+    assert.equal(result.gateway_latency.length, 4);
+    for (const row of result.gateway_latency) assert.ok(row.p50_ms > 0 && row.calls === 60, row.target);
   });
 
   it('refuses a bad argument with one line and changes nothing', () => {
@@ -32,7 +34,7 @@ describe('npm run bench', () => {
     assert.doesNotMatch(run.stderr, /^\s+at /m);
     const only = bench('--only', 'everything');
     assert.equal(only.status, 1);
-    assert.match(only.stderr, /bench: --only must be refresh or shield, got "everything"/);
+    assert.match(only.stderr, /bench: --only must be refresh, shield or gateway, got "everything"/);
     const unknown = bench('--rows', '5');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /bench: Unknown option '--rows'/);

@@ -1,0 +1,62 @@
+/**
+ * Benchmark: what the local gateway adds to a function call. p50/p95 over N sequential calls of
+ * a no-op function through /functions/v1 (JWT verified), of the gateway's /health (no dispatch),
+ * and of a bare Node HTTP server answering 204 (the client and loopback cost).
+ */
+import http from 'node:http';
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { repoRoot } from '../stack/config.ts';
+import { Gateway } from '../stack/gateway.ts';
+import { freePort } from '../stack/postgres-server.ts';
+
+export interface LatencyRow { target: string; p50_ms: number; p95_ms: number; calls: number }
+
+async function measure(url: string, headers: Record<string, string>, calls: number): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < 50; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    samples.push(performance.now() - t0);
+    if (res.status >= 300) throw new Error(`${url} answered ${res.status}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
+}
+
+export async function benchGatewayLatency(opts: { postgresUrl: string; superuserUrl: string; jwtSecret: string; anonKey: string; serviceRoleKey: string; calls: number }): Promise<LatencyRow[]> {
+  const port = await freePort();
+  const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-bench-storage-'));
+  const db = new URL(opts.postgresUrl);
+  const gateway = new Gateway({
+    host: '127.0.0.1', port, apiUrl: `http://127.0.0.1:${port}`, jwtSecret: opts.jwtSecret, anonKey: opts.anonKey,
+    serviceRoleKey: opts.serviceRoleKey, dbUrl: opts.postgresUrl,
+    storageDbUrl: `postgresql://supabase_storage_admin:postgres@${db.host}/postgres`, storageRoot,
+    logFile: path.join(storageRoot, 'gateway.log'),
+    extraFunctionDirs: [path.join(repoRoot, 'tests', 'fixtures', 'functions')],
+  });
+  const bare = http.createServer((_req, res) => { res.statusCode = 204; res.end(); });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
+  try {
+    await gateway.start();
+    const headers = { apikey: opts.anonKey };
+    const rows: LatencyRow[] = [];
+    const add = async (target: string, url: string, h: Record<string, string> = {}) => {
+      const { p50, p95 } = await measure(url, h, opts.calls);
+      rows.push({ target, p50_ms: Number(p50.toFixed(3)), p95_ms: Number(p95.toFixed(3)), calls: opts.calls });
+    };
+    await add('bare Node HTTP server (baseline)', `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
+    await add('gateway /health', `${gateway.url}/health`);
+    await add('gateway no-op function (JWT verified)', `${gateway.url}/functions/v1/fixture-noop`, headers);
+    await add('gateway whoami (JWT + one DB transaction)', `${gateway.url}/functions/v1/whoami`, headers);
+    return rows;
+  } finally {
+    await gateway.stop();
+    bare.close();
+    fs.rmSync(storageRoot, { recursive: true, force: true });
+  }
+}
