@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { HttpError } from "./http.ts";
+import { parseJsonBody } from "./validate.ts";
+
+const schema = z.object({ message_id: z.string().uuid(), rating: z.union([z.literal(-1), z.literal(1)]) });
+
+async function statusOf(body: string, maxBytes?: number): Promise<number> {
+  try {
+    await parseJsonBody(new Request("http://x/", { method: "POST", body }), schema, maxBytes);
+    return 200;
+  } catch (err) {
+    if (err instanceof HttpError) return err.status;
+    throw err;
+  }
+}
+
+Deno.test("parseJsonBody: valid body passes, bad JSON 400, wrong shape 422, too large 413", async () => {
+  const ok = JSON.stringify({ message_id: "40000000-0000-4000-8000-000000000012", rating: 1 });
+  const results = [
+    await statusOf(ok),
+    await statusOf("{not json"),
+    await statusOf(JSON.stringify({ message_id: "x", rating: 5 })),
+    await statusOf(ok, 10),
+  ];
+  if (JSON.stringify(results) !== JSON.stringify([200, 400, 422, 413])) throw new Error(`got ${results}`);
+});
+
+Deno.test("parseJsonBody: 422 details name the failing fields", async () => {
+  try {
+    await parseJsonBody(new Request("http://x/", { method: "POST", body: JSON.stringify({ message_id: "x", rating: 5 }) }), schema);
+    throw new Error("expected a 422");
+  } catch (err) {
+    const details = (err as HttpError).details as { path: string }[];
+    const paths = details.map((d) => d.path).sort();
+    if (JSON.stringify(paths) !== JSON.stringify(["message_id", "rating"])) throw new Error(`got ${JSON.stringify(paths)}`);
+  }
+});
