@@ -75,6 +75,13 @@ export type Database = {
             referencedColumns: ["id", "tenant_id"];
           },
           {
+            foreignKeyName: "ai_dialogue_log_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "manual_review_queue";
+            referencedColumns: ["conversation_id", "tenant_id"];
+          },
+          {
             foreignKeyName: "ai_dialogue_log_message_fkey";
             columns: ["message_id", "tenant_id"];
             isOneToOne: false;
@@ -103,8 +110,18 @@ export type Database = {
           "id": string;
           "is_archived": boolean;
           "last_message_at": string | null;
+          "last_parse_attempt_at": string | null;
           "metadata": NonNullable<Json>;
           "model": string | null;
+          "parse_attempts": number;
+          "parse_error_message": string | null;
+          "parse_method_used": string | null;
+          "processing_status": string;
+          "raw_response_path": string | null;
+          "raw_response_size": number | null;
+          "raw_response_url": string | null;
+          "raw_stored_at": string | null;
+          "requires_manual_review": boolean;
           "tenant_id": string;
           "title": string | null;
           "updated_at": string;
@@ -116,8 +133,18 @@ export type Database = {
           "id"?: string;
           "is_archived"?: boolean;
           "last_message_at"?: string | null;
+          "last_parse_attempt_at"?: string | null;
           "metadata"?: NonNullable<Json>;
           "model"?: string | null;
+          "parse_attempts"?: number;
+          "parse_error_message"?: string | null;
+          "parse_method_used"?: string | null;
+          "processing_status"?: string;
+          "raw_response_path"?: string | null;
+          "raw_response_size"?: number | null;
+          "raw_response_url"?: string | null;
+          "raw_stored_at"?: string | null;
+          "requires_manual_review"?: boolean;
           "tenant_id"?: string;
           "title"?: string | null;
           "updated_at"?: string;
@@ -128,8 +155,18 @@ export type Database = {
           "id"?: string;
           "is_archived"?: boolean;
           "last_message_at"?: string | null;
+          "last_parse_attempt_at"?: string | null;
           "metadata"?: NonNullable<Json>;
           "model"?: string | null;
+          "parse_attempts"?: number;
+          "parse_error_message"?: string | null;
+          "parse_method_used"?: string | null;
+          "processing_status"?: string;
+          "raw_response_path"?: string | null;
+          "raw_response_size"?: number | null;
+          "raw_response_url"?: string | null;
+          "raw_stored_at"?: string | null;
+          "requires_manual_review"?: boolean;
           "tenant_id"?: string;
           "title"?: string | null;
           "updated_at"?: string;
@@ -298,6 +335,13 @@ export type Database = {
             isOneToOne: false;
             referencedRelation: "conversations";
             referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "messages_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "manual_review_queue";
+            referencedColumns: ["conversation_id", "tenant_id"];
           },
         ];
       };
@@ -520,6 +564,95 @@ export type Database = {
             foreignKeyName: "rag_slo_targets_tenant_id_fkey";
             columns: ["tenant_id"];
             isOneToOne: true;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "raw_response_ingestions": {
+        Row: {
+          "attempts": number;
+          "content_sha256": string;
+          "conversation_id": string;
+          "created_at": string;
+          "dedupe_key": string;
+          "finish_reason": string | null;
+          "id": string;
+          "last_error": string | null;
+          "model": string | null;
+          "pending_raw_text": string | null;
+          "result": Json | null;
+          "size_bytes": number;
+          "status": string;
+          "storage_path": string | null;
+          "tenant_id": string;
+          "updated_at": string;
+          "usage": Json | null;
+          "usage_recorded_at": string | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "attempts"?: number;
+          "content_sha256": string;
+          "conversation_id": string;
+          "created_at"?: string;
+          "dedupe_key": string;
+          "finish_reason"?: string | null;
+          "id"?: string;
+          "last_error"?: string | null;
+          "model"?: string | null;
+          "pending_raw_text"?: string | null;
+          "result"?: Json | null;
+          "size_bytes": number;
+          "status": string;
+          "storage_path"?: string | null;
+          "tenant_id": string;
+          "updated_at"?: string;
+          "usage"?: Json | null;
+          "usage_recorded_at"?: string | null;
+          "user_id": string;
+        };
+        Update: {
+          "attempts"?: number;
+          "content_sha256"?: string;
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "dedupe_key"?: string;
+          "finish_reason"?: string | null;
+          "id"?: string;
+          "last_error"?: string | null;
+          "model"?: string | null;
+          "pending_raw_text"?: string | null;
+          "result"?: Json | null;
+          "size_bytes"?: number;
+          "status"?: string;
+          "storage_path"?: string | null;
+          "tenant_id"?: string;
+          "updated_at"?: string;
+          "usage"?: Json | null;
+          "usage_recorded_at"?: string | null;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "raw_response_ingestions_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "raw_response_ingestions_conversation_fkey";
+            columns: ["conversation_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "manual_review_queue";
+            referencedColumns: ["conversation_id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "raw_response_ingestions_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
             referencedRelation: "tenants";
             referencedColumns: ["id"];
           },
@@ -764,6 +897,88 @@ export type Database = {
             isOneToOne: false;
             referencedRelation: "users";
             referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
+      "manual_review_queue": {
+        Row: {
+          "conversation_id": string;
+          "last_parse_attempt_at": string | null;
+          "parse_attempts": number;
+          "parse_error_message": string | null;
+          "processing_status": string;
+          "raw_response_path": string | null;
+          "raw_response_size": number | null;
+          "tenant_id": string;
+          "title": string | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id"?: string | null;
+          "last_parse_attempt_at"?: string | null;
+          "parse_attempts"?: number | null;
+          "parse_error_message"?: string | null;
+          "processing_status"?: string | null;
+          "raw_response_path"?: string | null;
+          "raw_response_size"?: number | null;
+          "tenant_id"?: string | null;
+          "title"?: string | null;
+          "user_id"?: string | null;
+        };
+        Update: {
+          "conversation_id"?: string | null;
+          "last_parse_attempt_at"?: string | null;
+          "parse_attempts"?: number | null;
+          "parse_error_message"?: string | null;
+          "processing_status"?: string | null;
+          "raw_response_path"?: string | null;
+          "raw_response_size"?: number | null;
+          "tenant_id"?: string | null;
+          "title"?: string | null;
+          "user_id"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "conversations_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "conversations_user_fkey";
+            columns: ["user_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
+      "raw_storage_health": {
+        Row: {
+          "avg_raw_bytes": number | null;
+          "completed_count": number | null;
+          "last_stored_at": string | null;
+          "manual_review_count": number | null;
+          "parse_success_rate_pct": number | null;
+          "parsed_direct_count": number | null;
+          "parsed_jsonrepair_count": number | null;
+          "parsed_manual_count": number | null;
+          "raw_stored_count": number | null;
+          "storage_pending_count": number | null;
+          "tenant_id": string;
+          "total_conversations": number | null;
+          "total_raw_bytes": number | null;
+        };
+        ComputedFields: never;
+        Relationships: [
+          {
+            foreignKeyName: "conversations_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
           },
         ];
       };

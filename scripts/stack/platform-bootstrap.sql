@@ -368,3 +368,8 @@ alter table storage.buckets enable row level security;
 alter table storage.objects enable row level security;
 grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
 grant all on storage.buckets, storage.objects to postgres with grant option;
+
+-- Hosted Supabase lets postgres create policies on storage.objects through supautils'
+-- policy_grants (postgres is not the owner). Membership in the owner role is the closest plain
+-- PostgreSQL equivalent, so migrations with `create policy ... on storage.objects` work here too.
+grant supabase_storage_admin to postgres;
