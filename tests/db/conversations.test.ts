@@ -74,7 +74,7 @@ describe('conversations RLS', () => {
 
   it('service_role reads and writes across tenants', async () => {
     await asServiceRole(async (tx) => {
-      const [all] = await tx`select count(*)::int as n from public.conversations`;
+      const [all] = await tx`select count(*)::int as n from public.conversations where tenant_id = any(${Object.values(TENANT)}::uuid[])`;
       assert.equal(all.n, 7);
       const [row] = await tx`insert into public.conversations (tenant_id, user_id, title) values (${TENANT.globex}, ${USER.dave}, 'Made by a job') returning id`;
       assert.equal((await tx`delete from public.conversations where id = ${row.id} returning id`).length, 1);

@@ -7,26 +7,30 @@ import { CONVERSATION, TENANT, USER } from '../helpers/seed-ids.ts';
 
 const seedSql = fs.readFileSync(new URL('../../supabase/seed.sql', import.meta.url), 'utf8');
 
+// Other test files may commit rows of their own tenants meanwhile: count the seed's only.
+const SEED_TENANTS = Object.values(TENANT);
+const SEED_USERS = Object.values(USER);
+
 const counts = (tx: Tx) => tx`
-  select (select count(*)::int from public.tenants) as tenants,
-         (select count(*)::int from auth.users) as accounts,
-         (select count(*)::int from auth.identities) as identities,
-         (select count(*)::int from public.users) as profiles,
-         (select count(*)::int from public.conversations) as conversations,
-         (select count(*)::int from public.messages) as messages,
-         (select count(*)::int from public.feedback) as feedback,
-         (select count(*)::int from public.usage_metrics) as usage_metrics`;
+  select (select count(*)::int from public.tenants where id = any(${SEED_TENANTS}::uuid[])) as tenants,
+         (select count(*)::int from auth.users where id = any(${SEED_USERS}::uuid[])) as accounts,
+         (select count(*)::int from auth.identities where user_id = any(${SEED_USERS}::uuid[])) as identities,
+         (select count(*)::int from public.users where tenant_id = any(${SEED_TENANTS}::uuid[])) as profiles,
+         (select count(*)::int from public.conversations where tenant_id = any(${SEED_TENANTS}::uuid[])) as conversations,
+         (select count(*)::int from public.messages where tenant_id = any(${SEED_TENANTS}::uuid[])) as messages,
+         (select count(*)::int from public.feedback where tenant_id = any(${SEED_TENANTS}::uuid[])) as feedback,
+         (select count(*)::int from public.usage_metrics where tenant_id = any(${SEED_TENANTS}::uuid[])) as usage_metrics`;
 
 /** Every seeded row, as text: equal snapshots mean byte-for-byte equal data. */
 const dataDigest = (tx: Tx) => tx`
   select md5(concat_ws('|',
-    (select string_agg(t::text, ',' order by t.id) from public.tenants t),
-    (select string_agg(a.id || a.email || a.encrypted_password || a.created_at, ',' order by a.id) from auth.users a),
-    (select string_agg(u::text, ',' order by u.id) from public.users u),
-    (select string_agg(c::text, ',' order by c.id) from public.conversations c),
-    (select string_agg(m::text, ',' order by m.id) from public.messages m),
-    (select string_agg(f::text, ',' order by f.id) from public.feedback f),
-    (select string_agg(u::text, ',' order by u.tenant_id, u.user_id, u.date) from public.usage_metrics u))) as digest`;
+    (select string_agg(t::text, ',' order by t.id) from public.tenants t where t.id = any(${SEED_TENANTS}::uuid[])),
+    (select string_agg(a.id || a.email || a.encrypted_password || a.created_at, ',' order by a.id) from auth.users a where a.id = any(${SEED_USERS}::uuid[])),
+    (select string_agg(u::text, ',' order by u.id) from public.users u where u.tenant_id = any(${SEED_TENANTS}::uuid[])),
+    (select string_agg(c::text, ',' order by c.id) from public.conversations c where c.tenant_id = any(${SEED_TENANTS}::uuid[])),
+    (select string_agg(m::text, ',' order by m.id) from public.messages m where m.tenant_id = any(${SEED_TENANTS}::uuid[])),
+    (select string_agg(f::text, ',' order by f.id) from public.feedback f where f.tenant_id = any(${SEED_TENANTS}::uuid[])),
+    (select string_agg(u::text, ',' order by u.tenant_id, u.user_id, u.date) from public.usage_metrics u where u.tenant_id = any(${SEED_TENANTS}::uuid[])))) as digest`;
 
 describe('seed', () => {
   it('has exactly the rows the checklist expects', async () => {
@@ -37,7 +41,7 @@ describe('seed', () => {
   it('names its tenants test-* and gives each an admin and a member', async () => {
     const rows = await asOwner((tx) => tx`
       select t.id, t.slug, array_agg(u.role order by u.role) as roles
-      from public.tenants t join public.users u on u.tenant_id = t.id group by t.id, t.slug order by t.id`);
+      from public.tenants t join public.users u on u.tenant_id = t.id where t.id = any(${SEED_TENANTS}::uuid[]) group by t.id, t.slug order by t.id`);
     assert.deepEqual(rows.map((r) => [r.id, r.slug.startsWith('test-'), r.roles]), [
       [TENANT.acme, true, ['admin', 'member']], [TENANT.globex, true, ['admin', 'member']], [TENANT.initech, true, ['admin', 'member']],
     ]);

@@ -117,7 +117,7 @@ describe('current_day_usage', () => {
       assert.deepEqual(bob.map((r) => [r.user_id, r.total_tokens]), [[USER.bob, '70']]);
       const alice = await s.as({ user: USER.alice }, (tx) => tx`select user_id from public.current_day_usage order by user_id`);
       assert.deepEqual(alice.map((r) => r.user_id), [USER.alice, USER.bob]);
-      const all = await s.as('service_role', (tx) => tx`select count(*)::int as n from public.current_day_usage`);
+      const all = await s.as('service_role', (tx) => tx`select count(*)::int as n from public.current_day_usage where tenant_id = any(${Object.values(TENANT)}::uuid[])`);
       assert.equal(all[0].n, 3);
       const [opts] = await s.owner`select reloptions from pg_class where oid = 'public.current_day_usage'::regclass`;
       assert.deepEqual(opts.reloptions, ['security_invoker=on']);
