@@ -4,9 +4,16 @@
  * views. Runs in a tenant of its own (committed, removed afterwards).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FunctionsHttpError } from '@supabase/supabase-js';
-import { apiUrl, client, serviceClient, userToken } from '../helpers/api.ts';
+import { anonKey, apiUrl, client, serviceClient, serviceRoleKey, userToken } from '../helpers/api.ts';
+import { repoRoot } from '../../scripts/stack/config.ts';
+import { Gateway } from '../../scripts/stack/gateway.ts';
+import { freePort } from '../../scripts/stack/postgres-server.ts';
 import { asUser, connect, superuserUrl } from '../helpers/db.ts';
 import { USER } from '../helpers/seed-ids.ts';
 
@@ -148,6 +155,54 @@ describe('ingest-response', () => {
     assert.equal((await post(JSON.stringify({ conversation_id: id, raw_response: 'x'.repeat(5 * 1024 * 1024 + 10) }))).status, 413);
     const [row] = await admin()`select count(*)::int as n from public.raw_response_ingestions where conversation_id = ${id}`;
     assert.equal(row.n, 0);
+  });
+
+  it('accepts a response while storage is down, keeps it in the database, and the pending job finishes it later', async () => {
+    const id = await newConversation();
+    // A second gateway whose functions reach storage at a closed port: an injected outage.
+    const closed = await freePort();
+    const port = await freePort();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-outage-'));
+    const db = new URL(process.env.TEST_DB_URL!);
+    const faulty = new Gateway({
+      host: '127.0.0.1', port, apiUrl: `http://127.0.0.1:${closed}`, jwtSecret: process.env.TEST_JWT_SECRET!,
+      anonKey: anonKey(), serviceRoleKey: serviceRoleKey(), dbUrl: process.env.TEST_DB_URL!,
+      storageDbUrl: `postgresql://supabase_storage_admin:postgres@${db.host}/postgres`, storageRoot: root, logFile: path.join(root, 'gateway.log'),
+    });
+    await faulty.start();
+    try {
+      const token = await userToken(owner);
+      const call = () => fetch(`${faulty.url}/functions/v1/ingest-response`, {
+        method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ conversation_id: id, raw_response: GOOD, idempotency_key: 'outage-1', usage: { input_tokens: 7, output_tokens: 3, cost: 0.0001 } }),
+      });
+      const first = await call();
+      assert.equal(first.status, 202);
+      assert.deepEqual(await first.json(), { conversation_id: id, raw_response_path: null, processing_status: 'storage_pending', parse_method_used: null, messages_inserted: 0, requires_manual_review: false });
+      assert.equal((await call()).status, 202, 'a retry during the outage is the same ingestion');
+      const [kept] = await admin()`select count(*)::int as n, max(pending_raw_text) as text from public.raw_response_ingestions where conversation_id = ${id}`;
+      assert.deepEqual([kept.n, kept.text], [1, GOOD], 'the raw text is durable in the database');
+      assert.equal((await conversationRow(id)).processing_status, 'storage_pending');
+    } finally {
+      await faulty.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    const job = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/jobs/upload-pending-responses.ts'], {
+      cwd: repoRoot, encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, API_URL: apiUrl(), SERVICE_ROLE_KEY: serviceRoleKey(), JWT_SECRET: process.env.TEST_JWT_SECRET },
+    });
+    assert.equal(job.status, 0, job.stdout + job.stderr);
+    assert.match(job.stdout, new RegExp(`stored .* \\(conversation ${id}\\): completed`));
+    const conv = await conversationRow(id);
+    assert.deepEqual([conv.processing_status, conv.parse_method_used], ['completed', 'direct']);
+    const [after] = await admin()`select pending_raw_text, storage_path, usage_recorded_at is not null as usage from public.raw_response_ingestions where conversation_id = ${id}`;
+    assert.deepEqual([after.pending_raw_text, after.usage], [null, true]);
+    const stored = await serviceClient().storage.from('conversation-files').download(after.storage_path);
+    assert.equal(await stored.data!.text(), GOOD);
+    const again = await ingest(await userToken(owner), { conversation_id: id, raw_response: GOOD, idempotency_key: 'outage-1' });
+    assert.equal(again.body.processing_status, 'completed', 'the original request, retried, now gets the final answer');
+    const [n] = await admin()`select count(*)::int as n from public.messages where conversation_id = ${id}`;
+    assert.equal(n.n, 2);
   });
 
   it('feeds the monitoring views: success rate, review count and storage used', async () => {

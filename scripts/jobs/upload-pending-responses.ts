@@ -1,0 +1,43 @@
+/**
+ * Continues raw responses that ingest-response accepted while storage was unavailable: for each
+ * ingestion still storage_pending (oldest first), asks ingest-response to upload the kept bytes
+ * and finish the pipeline (POST /functions/v1/ingest-response/resume as service_role).
+ *
+ *   node --import tsx scripts/jobs/upload-pending-responses.ts [--limit=100]
+ *
+ * Uses DATABASE_URL and API_URL / SERVICE_ROLE_KEY, else the local stack. Exit 0 when every
+ * pending response was stored (or there were none), 1 otherwise.
+ */
+import postgres from 'postgres';
+import { parseCli, positiveInt, runCli, targetDatabaseUrl } from '../lib/cli.ts';
+import { loadStackConfig } from '../stack/config.ts';
+
+await runCli('upload-pending-responses', async () => {
+  const values = parseCli({ limit: { type: 'string' } }, 'upload-pending-responses.ts [--limit=100]');
+  const limit = positiveInt('limit', values.limit, 100);
+  const config = await loadStackConfig();
+  const sql = postgres(await targetDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const pending = await sql<{ id: string; conversation_id: string }[]>`
+      select id, conversation_id from public.raw_response_ingestions where status = 'storage_pending' order by created_at limit ${limit}`;
+    let stored = 0;
+    for (const p of pending) {
+      const res = await fetch(`${config.apiUrl}/functions/v1/ingest-response/resume`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${config.serviceRoleKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ingestion_id: p.id }),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.ok) {
+        stored++;
+        console.log(`stored ${p.id} (conversation ${p.conversation_id}): ${body.processing_status}`);
+      } else {
+        console.log(`still pending ${p.id} (conversation ${p.conversation_id}): ${res.status} ${body?.error?.message ?? ''}`);
+      }
+    }
+    console.log(`${stored} of ${pending.length} pending responses stored`);
+    return stored === pending.length ? 0 : 1;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+});
