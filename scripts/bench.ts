@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { benchGatewayLatency } from './bench/gateway-latency.ts';
+import { parseRateOnCorpus } from './bench/parse-corpus.ts';
 import { benchShieldRpc } from './bench/shield-rpc.ts';
 import { benchSummaryRefresh } from './bench/summary-refresh.ts';
 import { parseCli, positiveInt, runCli } from './lib/cli.ts';
@@ -47,22 +48,28 @@ await runCli('bench', async () => {
       console.log(`single connection latency: p50 ${shield.latency_ms.p50} ms, p95 ${shield.latency_ms.p95} ms, p99 ${shield.latency_ms.p99} ms (${shield.latency_ms.calls} calls)`);
       console.log(`naive select + compute + update on ${shield.naive.connections} connections: ${shield.naive.attempted} updates, ${shield.naive.counted} counted, ${shield.naive.lost} lost (${shield.naive.lost_pct}%)`);
     }
+    if (want('refresh')) {
+      const refresh = await benchSummaryRefresh(sql, { messages, runs });
+      out.summary_refresh = refresh;
+      console.log('\nsummary refresh (private.refresh_summaries, both views, CONCURRENTLY)');
+      console.table(refresh.map((r) => ({ scale: r.scale, messages: r.messages, feedback: r.feedback, 'usage rows': r.usage_rows, 'median ms': r.refresh_median_ms, 'min ms': r.refresh_min_ms, 'max ms': r.refresh_max_ms, runs: r.runs })));
+    }
     if (want('gateway')) {
       const latency = await benchGatewayLatency({
         postgresUrl: db.postgresUrl, superuserUrl: db.superuserUrl, jwtSecret: DEFAULT_JWT_SECRET,
         anonKey: await signApiKey('anon', DEFAULT_JWT_SECRET), serviceRoleKey: await signApiKey('service_role', DEFAULT_JWT_SECRET), calls,
+        ingestCalls: Math.max(10, Math.floor(calls / 5)),
       });
       out.gateway_latency = latency;
       const added = latency[2].p50_ms - latency[0].p50_ms;
       console.log(`\ngateway latency, ${calls} sequential calls each (same client, loopback)`);
       console.table(latency.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
       console.log(`added by the gateway to a no-op function call: ${added.toFixed(3)} ms at p50`);
-    }
-    if (want('refresh')) {
-      const refresh = await benchSummaryRefresh(sql, { messages, runs });
-      out.summary_refresh = refresh;
-      console.log('\nsummary refresh (private.refresh_summaries, both views, CONCURRENTLY)');
-      console.table(refresh.map((r) => ({ scale: r.scale, messages: r.messages, feedback: r.feedback, 'usage rows': r.usage_rows, 'median ms': r.refresh_median_ms, 'min ms': r.refresh_min_ms, 'max ms': r.refresh_max_ms, runs: r.runs })));
+      for (const row of latency.slice(4)) console.log(`${row.target}: ${(row.p50_ms - latency[2].p50_ms).toFixed(1)} ms over the no-op function at p50`);
+      const parsing = parseRateOnCorpus();
+      out.parse_corpus = parsing;
+      console.log(`\nparser on the ${parsing.cases}-case corpus: ${parsing.direct} direct, ${parsing.jsonrepair} repaired, ${parsing.review} to review; `
+        + `success rate ${parsing.success_rate_pct}% (${parsing.matching_expectation} of ${parsing.cases} as expected), ${parsing.mean_parse_us} µs per parse`);
     }
     let commit = 'unknown';
     try {

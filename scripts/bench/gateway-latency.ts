@@ -8,6 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
+import postgres from 'postgres';
 import { repoRoot } from '../stack/config.ts';
 import { Gateway } from '../stack/gateway.ts';
 import { freePort } from '../stack/postgres-server.ts';
@@ -28,7 +29,35 @@ async function measure(url: string, headers: Record<string, string>, calls: numb
   return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
 }
 
-export async function benchGatewayLatency(opts: { postgresUrl: string; superuserUrl: string; jwtSecret: string; anonKey: string; serviceRoleKey: string; calls: number }): Promise<LatencyRow[]> {
+/** p50/p95 of ingest-response for raw responses of about `size` bytes, each call a new response. */
+async function measureIngest(url: string, serviceRoleKey: string, conversationId: string, size: number, calls: number): Promise<{ p50: number; p95: number }> {
+  const filler = 'lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
+  const body = (i: number) => JSON.stringify({
+    conversation_id: conversationId,
+    // Turns of at most 40 KB (a turn holds up to 100,000 characters).
+    raw_response: JSON.stringify({
+      turns: [{ role: 'user', content: `question ${i}` }, ...Array.from({ length: Math.ceil(size / 40960) }, (_, k) => ({
+        role: 'assistant', content: filler.repeat(Math.ceil(Math.min(40960, size - k * 40960) / filler.length)).slice(0, Math.min(40960, size - k * 40960)),
+      }))],
+    }),
+    idempotency_key: `bench-${size}-${i}-${Date.now()}`,
+  });
+  const headers = { Authorization: `Bearer ${serviceRoleKey}`, 'Content-Type': 'application/json' };
+  for (let i = 0; i < 5; i++) await (await fetch(url, { method: 'POST', headers, body: body(-i - 1) })).arrayBuffer();
+  const samples: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const payload = body(i);
+    const t0 = performance.now();
+    const res = await fetch(url, { method: 'POST', headers, body: payload });
+    const answer = await res.json();
+    samples.push(performance.now() - t0);
+    if (res.status !== 200 || answer.processing_status !== 'completed') throw new Error(`ingest-response answered ${res.status} ${JSON.stringify(answer)}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
+}
+
+export async function benchGatewayLatency(opts: { postgresUrl: string; superuserUrl: string; jwtSecret: string; anonKey: string; serviceRoleKey: string; calls: number; ingestCalls: number }): Promise<LatencyRow[]> {
   const port = await freePort();
   const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-bench-storage-'));
   const db = new URL(opts.postgresUrl);
@@ -53,6 +82,14 @@ export async function benchGatewayLatency(opts: { postgresUrl: string; superuser
     await add('gateway /health', `${gateway.url}/health`);
     await add('gateway no-op function (JWT verified)', `${gateway.url}/functions/v1/fixture-noop`, headers);
     await add('gateway whoami (JWT + one DB transaction)', `${gateway.url}/functions/v1/whoami`, headers);
+    const sql = postgres(opts.postgresUrl, { max: 1, onnotice: () => {} });
+    const [conv] = await sql`insert into public.conversations (tenant_id, user_id, title)
+                             select tenant_id, id, 'ingest benchmark' from public.users order by id limit 1 returning id`;
+    await sql.end();
+    for (const size of [2 * 1024, 200 * 1024]) {
+      const { p50, p95 } = await measureIngest(`${gateway.url}/functions/v1/ingest-response`, opts.serviceRoleKey, conv.id, size, opts.ingestCalls);
+      rows.push({ target: `ingest-response ${size / 1024} KB (store, parse, insert)`, p50_ms: Number(p50.toFixed(3)), p95_ms: Number(p95.toFixed(3)), calls: opts.ingestCalls });
+    }
     return rows;
   } finally {
     await gateway.stop();

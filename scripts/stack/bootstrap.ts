@@ -31,14 +31,24 @@ export async function applyPlatformBootstrap(superuserUrl: string, dbPassword: s
       throw new StackError('the platform bootstrap must run as a superuser',
         'point DATABASE_URL at a superuser login (it creates the Supabase roles and schemas)');
     }
-    await sql.begin(async (tx) => {
-      await tx`select set_config('bootstrap.db_password', ${dbPassword}, true),
-                      set_config('bootstrap.db_schemas', ${EXPOSED_SCHEMAS}, true)`;
-      // Serialise concurrent bootstraps of one database.
-      await tx`select pg_advisory_xact_lock(hashtext('assistant-platform:bootstrap'))`;
-      await tx.unsafe(fs.readFileSync(bootstrapFile, 'utf8'));
-    });
-    return 'applied';
+    const script = fs.readFileSync(bootstrapFile, 'utf8');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sql.begin(async (tx) => {
+          await tx`select set_config('bootstrap.db_password', ${dbPassword}, true),
+                          set_config('bootstrap.db_schemas', ${EXPOSED_SCHEMAS}, true)`;
+          // Serialise concurrent bootstraps of one database.
+          await tx`select pg_advisory_xact_lock(hashtext('assistant-platform:bootstrap'))`;
+          await tx.unsafe(script);
+        });
+        return 'applied';
+      } catch (err) {
+        // Roles are shared by every database of a cluster: two databases bootstrapped at once can
+        // collide on the same role row. The transaction rolled back; try again.
+        if (attempt >= 5 || !/tuple concurrently (updated|deleted)/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      }
+    }
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -1,0 +1,53 @@
+/** The raw-response storage migration: the checklist's columns, indexes, bucket, folder policies and views. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { asOwner, scenario, sqlError } from '../helpers/db.ts';
+import { CONVERSATION, USER } from '../helpers/seed-ids.ts';
+
+const NINE = ['raw_response_url', 'raw_response_path', 'raw_response_size', 'raw_stored_at', 'parse_attempts',
+  'last_parse_attempt_at', 'parse_error_message', 'parse_method_used', 'requires_manual_review'];
+
+describe('raw response storage schema', () => {
+  it("answers the checklist's verification query with 9 rows, and has its indexes", async () => {
+    const rows = await asOwner((tx) => tx`
+      select column_name from information_schema.columns
+      where table_schema = 'public' and table_name = 'conversations' and column_name = any(${NINE})`);
+    assert.equal(rows.length, 9);
+    const idx = await asOwner((tx) => tx`select indexname from pg_indexes where indexname in ('idx_conversations_requires_review', 'idx_conversations_parse_attempts') order by 1`);
+    assert.deepEqual(idx.map((r) => r.indexname), ['idx_conversations_parse_attempts', 'idx_conversations_requires_review']);
+  });
+
+  it('has a private conversation-files bucket with a size limit and JSON/text only', async () => {
+    const [b] = await asOwner((tx) => tx`select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'conversation-files'`);
+    assert.deepEqual({ ...b }, { public: false, file_size_limit: '10485760', allowed_mime_types: ['application/json', 'text/plain'] });
+  });
+
+  it('lets a user write and read only under raw/<their id>/, never update or delete', async () => {
+    await scenario(async (s) => {
+      await s.as({ user: USER.alice }, (tx) => tx`insert into storage.objects (bucket_id, name) values ('conversation-files', ${`raw/${USER.alice}/c/1.json`})`);
+      const other = await s.errorAs({ user: USER.alice }, (tx) => tx`insert into storage.objects (bucket_id, name) values ('conversation-files', ${`raw/${USER.bob}/c/1.json`})`);
+      assert.equal(other.code, '42501');
+      const outside = await s.errorAs({ user: USER.alice }, (tx) => tx`insert into storage.objects (bucket_id, name) values ('conversation-files', ${`${USER.alice}/c/1.json`})`);
+      assert.equal(outside.code, '42501');
+      assert.equal((await s.as({ user: USER.alice }, (tx) => tx`select name from storage.objects where bucket_id = 'conversation-files'`)).length, 1);
+      assert.equal((await s.as({ user: USER.bob }, (tx) => tx`select name from storage.objects where bucket_id = 'conversation-files'`)).length, 0);
+      const updated = await s.as({ user: USER.alice }, (tx) => tx`update storage.objects set metadata = '{}' where bucket_id = 'conversation-files' returning id`);
+      assert.equal(updated.length, 0, 'no overwrite');
+    });
+  });
+
+  it('checks processing states and parse methods; clients cannot write the parse columns', async () => {
+    await scenario(async (s) => {
+      assert.equal((await s.errorAs('service_role', (tx) => tx`update public.conversations set processing_status = 'done' where id = ${CONVERSATION.c1}`)).code, '23514');
+      assert.equal((await s.errorAs('service_role', (tx) => tx`update public.conversations set parse_method_used = 'magic' where id = ${CONVERSATION.c1}`)).code, '23514');
+      assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.conversations set requires_manual_review = false where id = ${CONVERSATION.c1}`)).code, '42501');
+      assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, storage_path, status)
+        values (gen_random_uuid(), ${CONVERSATION.c1}, ${USER.alice}, 'k', ${'a'.repeat(64)}, 1, 'p', 'raw_stored')`)).code, '42501');
+    });
+  });
+
+  it('monitoring views are security invokers', async () => {
+    const rows = await asOwner((tx) => tx`select relname, reloptions from pg_class where relname in ('raw_storage_health', 'manual_review_queue') order by 1`);
+    assert.deepEqual(rows.map((r) => [r.relname, r.reloptions]), [['manual_review_queue', ['security_invoker=on']], ['raw_storage_health', ['security_invoker=on']]]);
+  });
+});
