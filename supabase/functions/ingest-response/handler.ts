@@ -13,7 +13,7 @@ import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { serviceStorage, storageAs } from "../_shared/storage.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
 import {
-  BUCKET, type Conversation, type IngestionRow, parseAndRecord, pendingAnswer, recordPending, recordStored, sha256Hex, uploadRaw,
+  BUCKET, type Conversation, type IngestionRow, parseAndRecord, pendingAnswer, rawObjectPath, recordPending, recordStored, sha256Hex, uploadRaw,
 } from "./pipeline.ts";
 
 /** Raw responses up to 5 MB; the JSON body around them a little more. */
@@ -80,7 +80,7 @@ async function ingest(req: Request, caller: Caller): Promise<Response> {
     return json(await parseAndRecord(conv, existing.id, body.raw_response));
   }
 
-  const path = `raw/${conv.user_id}/${conv.id}/${new Date().toISOString().replace(/[:.]/g, "-")}-${sha.slice(0, 12)}.json`;
+  const path = rawObjectPath(conv, sha);
   const upload = await uploadRaw(storageFor(caller), path, bytes);
   if (!upload.ok) {
     await recordPending(conv, { dedupeKey, sha, raw: body.raw_response, size: bytes.length, model: body.model, finishReason: body.finish_reason, usage: body.usage, error: upload.error });
@@ -126,7 +126,7 @@ async function resume(req: Request, caller: Caller): Promise<Response> {
   }
   const [conv] = await asServiceRole((tx) => tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`);
   const bytes = new TextEncoder().encode(ing.pending_raw_text);
-  const path = `raw/${conv.user_id}/${conv.id}/${new Date().toISOString().replace(/[:.]/g, "-")}-${ing.content_sha256.slice(0, 12)}.json`;
+  const path = rawObjectPath(conv, ing.content_sha256);
   const upload = await uploadRaw(serviceStorage(), path, bytes);
   if (!upload.ok) {
     await asServiceRole((tx) => tx`update public.raw_response_ingestions set last_error = ${upload.error} where id = ${ing.id}`);

@@ -30,6 +30,11 @@ export interface IngestAnswer extends Record<string, unknown> {
   parse_error?: string;
 }
 
+/** Where a raw response goes: raw/<owner>/<conversation>/<time>-<sha prefix>.json (a new name each time). */
+export function rawObjectPath(conv: Conversation, sha: string): string {
+  return `raw/${conv.user_id}/${conv.id}/${new Date().toISOString().replace(/[:.]/g, "-")}-${sha.slice(0, 12)}.json`;
+}
+
 export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
