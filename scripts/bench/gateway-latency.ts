@@ -67,6 +67,7 @@ export async function benchGatewayLatency(opts: { postgresUrl: string; superuser
     storageDbUrl: `postgresql://supabase_storage_admin:postgres@${db.host}/postgres`, storageRoot,
     logFile: path.join(storageRoot, 'gateway.log'),
     extraFunctionDirs: [path.join(repoRoot, 'tests', 'fixtures', 'functions')],
+    schedules: false,
   });
   const bare = http.createServer((_req, res) => { res.statusCode = 204; res.end(); });
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));

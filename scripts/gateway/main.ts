@@ -3,6 +3,7 @@
 // and by the test harness; stops on SIGTERM / SIGINT.
 import { loadGatewayConfig, readFunctionsEnv } from "./config.ts";
 import { serveFunction } from "./functions.ts";
+import { startSchedules } from "./schedules.ts";
 import { StorageApi } from "./storage-api.ts";
 import { join } from "node:path";
 
@@ -42,7 +43,12 @@ const server = Deno.serve({
   });
 });
 
+// Supabase Cron's local stand-in, unless turned off (the test harness does).
+const schedules = Deno.env.get("GATEWAY_SCHEDULES") === "off" ? [] : await startSchedules(config);
+if (schedules.length) console.log(`schedules: ${schedules.map((c) => `${c.name} (${c.getPattern()})`).join(", ")}`);
+
 const stop = async () => {
+  for (const job of schedules) job.stop();
   await server.shutdown();
   await storage.close();
   Deno.exit(0);

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   envFile?: string;
   /** Records the gateway's pid, so a gateway orphaned by a killed stack is stopped on the next start. */
   pidFile?: string;
+  /** Run private.job_schedules in the gateway (the local Supabase Cron). Default true. */
+  schedules?: boolean;
 }
 
 export class Gateway {
@@ -91,6 +93,7 @@ export class Gateway {
         FUNCTIONS_DIR: [path.join(supabaseDir, 'functions'), ...(this.opts.extraFunctionDirs ?? [])].join(':'),
         GATEWAY_CONFIG_TOML: this.opts.configToml ?? path.join(supabaseDir, 'config.toml'),
         ...(this.opts.envFile ? { GATEWAY_ENV_FILE: this.opts.envFile } : {}),
+        GATEWAY_SCHEDULES: this.opts.schedules === false ? 'off' : 'on',
       },
     });
     if (typeof out === 'number') fs.closeSync(out);

@@ -225,7 +225,7 @@ describe('RLS matrix', () => {
       await s.as('service_role', async (tx) => {
         await tx`insert into public.rag_metrics_history (tenant_id, date) values (${TENANT.acme}, '2026-10-01'), (${TENANT.globex}, '2026-10-01'), (null, '2026-10-01')`;
       });
-      const acme = await s.as({ user: USER.bob }, (tx) => tx`select tenant_id from public.rag_metrics_history order by tenant_id nulls last`);
+      const acme = await s.as({ user: USER.bob }, (tx) => tx`select tenant_id from public.rag_metrics_history where date = '2026-10-01' order by tenant_id nulls last`);
       assert.deepEqual(acme.map((r) => r.tenant_id), [TENANT.acme, null]);
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`insert into public.rag_metrics_history (tenant_id, date) values (${TENANT.acme}, '2026-10-02')`)).code, '42501');
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.rag_slo_targets set citation_rate_min = 0`)).code, '42501');

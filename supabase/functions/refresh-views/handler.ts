@@ -1,0 +1,125 @@
+// refresh-views: the scheduled work, service_role only. POST {job?, include_today?, trigger?}:
+//   refresh      (default) refresh the summaries concurrently, upload raw responses left pending
+//   daily        yesterday's RAG metrics for every tenant and the platform row (include_today: today's too)
+//   maintenance  VACUUM ANALYZE of the busiest tables
+//   all          everything
+// One run at a time: a second overlapping call answers "skipped" (transaction-scoped advisory
+// lock). Each run and step is logged in private.job_runs / job_run_steps; a failing step is
+// logged and the others still run.
+import { z } from "zod";
+import { getCaller, requireRole } from "../_shared/auth.ts";
+import { asServiceRole, db } from "../_shared/db.ts";
+import { json, withHttp } from "../_shared/http.ts";
+import { parseJsonBody } from "../_shared/validate.ts";
+
+const bodySchema = z.object({
+  job: z.enum(["refresh", "daily", "maintenance", "all"]).default("refresh"),
+  include_today: z.boolean().default(false),
+  trigger: z.string().min(1).max(100).default("manual"),
+}).strict();
+
+type Step = { name: string; run: () => Promise<number> };
+interface StepResult { step: string; status: "succeeded" | "failed"; duration_ms: number; rows: number | null; error: string | null }
+
+const utcDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+async function ragMetrics(day: string): Promise<number> {
+  return await asServiceRole(async (tx) => {
+    const tenants = await tx`select id from public.tenants order by id`;
+    for (const t of tenants) await tx`select public.calculate_rag_metrics(${day}::date, ${t.id}::uuid)`;
+    await tx`select public.calculate_rag_metrics(${day}::date, null)`;
+    return tenants.length + 1;
+  });
+}
+
+async function uploadPending(): Promise<number> {
+  const pending = await asServiceRole((tx) => tx`
+    select id from public.raw_response_ingestions where status = 'storage_pending' order by created_at limit 100`);
+  let stored = 0;
+  const failures: string[] = [];
+  for (const p of pending) {
+    const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/functions/v1/ingest-response/resume`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ ingestion_id: p.id }),
+    });
+    await res.body?.cancel();
+    if (res.ok) stored++;
+    else failures.push(`${p.id}: ${res.status}`);
+  }
+  if (failures.length) throw new Error(`${failures.length} of ${pending.length} pending responses still not stored (${failures.slice(0, 3).join(", ")})`);
+  return stored;
+}
+
+async function vacuumAnalyze(): Promise<number> {
+  // VACUUM cannot run inside a transaction: plain statements on the table owner's login.
+  const tables = ["public.conversations", "public.messages", "public.feedback", "public.usage_metrics"];
+  for (const t of tables) await db().unsafe(`vacuum (analyze) ${t}`);
+  return tables.length;
+}
+
+function stepsFor(job: string, includeToday: boolean): Step[] {
+  const refresh: Step[] = [
+    {
+      name: "refresh_summaries",
+      run: async () => {
+        const [row] = await asServiceRole((tx) => tx`select private.refresh_summaries() as r`);
+        return Number(row.r.message_feedback_summary.rows) + Number(row.r.monthly_usage_summary.rows);
+      },
+    },
+    { name: "upload_pending_responses", run: uploadPending },
+  ];
+  const daily: Step[] = [
+    { name: "rag_metrics_yesterday", run: () => ragMetrics(utcDay(-1)) },
+    ...(includeToday ? [{ name: "rag_metrics_today", run: () => ragMetrics(utcDay(0)) }] : []),
+  ];
+  const maintenance: Step[] = [{ name: "vacuum_analyze", run: vacuumAnalyze }];
+  return job === "refresh" ? refresh : job === "daily" ? daily : job === "maintenance" ? maintenance : [...refresh, ...daily, ...maintenance];
+}
+
+async function runStep(runId: string, step: Step): Promise<StepResult> {
+  const [row] = await asServiceRole((tx) => tx`insert into private.job_run_steps (run_id, step) values (${runId}, ${step.name}) returning id`);
+  const t0 = performance.now();
+  let result: StepResult;
+  try {
+    const rows = await step.run();
+    result = { step: step.name, status: "succeeded", duration_ms: Math.round(performance.now() - t0), rows, error: null };
+  } catch (err) {
+    result = { step: step.name, status: "failed", duration_ms: Math.round(performance.now() - t0), rows: null, error: (err as Error).message.slice(0, 2000) };
+  }
+  await asServiceRole((tx) => tx`
+    update private.job_run_steps set status = ${result.status}, finished_at = clock_timestamp(), duration_ms = ${result.duration_ms},
+      rows = ${result.rows}, error = ${result.error}
+    where id = ${row.id}`);
+  return result;
+}
+
+export const handler = withHttp(["POST"], async (req) => {
+  requireRole(await getCaller(req), "service_role");
+  const hasBody = (req.headers.get("content-length") ?? "0") !== "0" || req.headers.get("content-type")?.includes("json");
+  const text = hasBody ? await req.clone().text() : "";
+  const body = text.trim() ? await parseJsonBody(req, bodySchema) : bodySchema.parse({});
+  const t0 = performance.now();
+
+  // The lock lives in a transaction held for the whole run; the steps use other connections.
+  return await db().begin(async (lock) => {
+    const [{ locked }] = await lock`select pg_try_advisory_xact_lock(hashtext('assistant-platform:refresh-views')) as locked`;
+    if (!locked) {
+      await asServiceRole((tx) => tx`
+        insert into private.job_runs (job, trigger, status, finished_at, duration_ms, summary)
+        values (${body.job}, ${body.trigger}, 'skipped', clock_timestamp(), 0, '{"reason": "another run holds the lock"}')`);
+      return json({ status: "skipped", job: body.job, reason: "another refresh-views run is in progress" });
+    }
+    const [run] = await asServiceRole((tx) => tx`insert into private.job_runs (job, trigger) values (${body.job}, ${body.trigger}) returning id`);
+    const steps: StepResult[] = [];
+    for (const step of stepsFor(body.job, body.include_today)) steps.push(await runStep(run.id, step));
+    const failed = steps.filter((s) => s.status === "failed").length;
+    const status = failed === 0 ? "succeeded" : failed === steps.length ? "failed" : "partial";
+    const summary = { run_id: run.id, job: body.job, status, duration_ms: Math.round(performance.now() - t0), steps };
+    await asServiceRole((tx) => tx`
+      update private.job_runs set status = ${status}, finished_at = clock_timestamp(), duration_ms = ${summary.duration_ms},
+        summary = ${tx.json(summary as never)}
+      where id = ${run.id}`);
+    return json(summary);
+  });
+});
