@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { parseCli, runCli, targetDatabaseUrl } from './lib/cli.ts';
+import { withProgress } from './lib/progress.ts';
 import { StackError } from './lib/stack-error.ts';
 import { supabaseDir } from './stack/config.ts';
 import { cliUrl, runSupabaseCli } from './stack/supabase-cli.ts';
@@ -86,8 +87,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       }
       for (const version of plan.revert) {
         const t0 = performance.now();
-        await sql.begin((tx) => tx.unsafe(fs.readFileSync(plan.files.get(version)!, 'utf8')));
-        await runSupabaseCli(['migration', 'repair', '--status', 'reverted', version, `--remote=${cliUrl(url)}`, '--yes']);
+        await withProgress(`rolling back ${version}`, async () => {
+          await sql.begin((tx) => tx.unsafe(fs.readFileSync(plan.files.get(version)!, 'utf8')));
+          await runSupabaseCli(['migration', 'repair', '--status', 'reverted', version, `--remote=${cliUrl(url)}`, '--yes']);
+        });
         console.log(`reverted ${path.basename(plan.files.get(version)!, '.down.sql')} (${Math.round(performance.now() - t0)} ms)`);
       }
       console.log(`rolled back ${plan.revert.length} migration(s); the newest applied is now ${

@@ -244,7 +244,7 @@ describe('issue-5 migrations', () => {
     const files = fs.readdirSync(path.join(repoRoot, 'supabase', 'migrations')).filter((f) => f.startsWith('2026112117')).sort();
     await withScratchDatabase('rerun', { migrate: true }, async (db) => {
       const sql = db.open();
-      const { schemaSnapshot } = await import('../helpers/schema-snapshot.ts');
+      const { schemaSnapshot } = await import('../../scripts/lib/schema-snapshot.ts');
       const before = await schemaSnapshot(sql);
       for (const f of files) await sql.begin((tx) => tx.unsafe(fs.readFileSync(path.join(repoRoot, 'supabase', 'migrations', f), 'utf8')));
       assert.deepEqual(await schemaSnapshot(sql), before);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/stack/config.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
-import { schemaSnapshot } from '../helpers/schema-snapshot.ts';
+import { schemaSnapshot } from '../../scripts/lib/schema-snapshot.ts';
 
 const migrationsDir = path.join(repoRoot, 'supabase', 'migrations');
 const rollbacksDir = path.join(repoRoot, 'supabase', 'rollbacks');

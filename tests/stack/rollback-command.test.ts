@@ -9,7 +9,7 @@ import { planRollback } from '../../scripts/rollback.ts';
 import { repoRoot } from '../../scripts/stack/config.ts';
 import { dbPush } from '../../scripts/stack/supabase-cli.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
-import { schemaSnapshot } from '../helpers/schema-snapshot.ts';
+import { schemaSnapshot } from '../../scripts/lib/schema-snapshot.ts';
 import { TENANT } from '../helpers/seed-ids.ts';
 
 const rollback = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rollback.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });

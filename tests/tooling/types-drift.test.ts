@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/stack/config.ts';
-import { generateTypes, TYPES_FILES } from '../../scripts/stack/types.ts';
+import { EXPECTED_SCHEMA_FILE, expectedSchemaText, generateTypes, TYPES_FILES } from '../../scripts/stack/types.ts';
+import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { dbUrl } from '../helpers/db.ts';
 
 describe('generated types', () => {
@@ -15,5 +16,13 @@ describe('generated types', () => {
       const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
       assert.ok(committed === generated, `${path.relative(repoRoot, file)} differs from what the migrations generate: run npm run gen:types`);
     }
+  });
+
+  it('supabase/expected-schema.json (what verify expects) matches the migrations (run npm run gen:types after a migration)', async () => {
+    await withScratchDatabase('expected_schema', { migrate: true }, async (db) => {
+      const generated = await expectedSchemaText(db.url);
+      const committed = fs.existsSync(EXPECTED_SCHEMA_FILE) ? fs.readFileSync(EXPECTED_SCHEMA_FILE, 'utf8') : '';
+      assert.ok(committed === generated, 'supabase/expected-schema.json differs from what the migrations produce: run npm run gen:types');
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A comparable description of everything the migrations create in the public and private
- * schemas: relations, columns, constraints, indexes, triggers, policies, functions, views,
- * comments and privileges. Two equal snapshots mean the same schema.
+ * schemas (relations, columns, constraints, indexes, triggers, policies, functions, views,
+ * comments and privileges) and the storage buckets and policies. Two equal snapshots mean the
+ * same schema. The committed expectation is supabase/expected-schema.json (npm run gen:types).
  */
 import type { Sql } from 'postgres';
 
@@ -44,5 +45,26 @@ export async function schemaSnapshot(sql: Sql): Promise<Record<string, string[]>
       (select coalesce(array_agg(x order by x), '{}') from (
         select pg_get_userbyid(d.defaclrole) || ' ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text || ' ' || array_to_string(d.defaclacl, ',') as x
         from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace) s) as default_privileges`;
-  return Object.fromEntries(Object.entries(row)) as Record<string, string[]>;
+  const storage = await sql`
+    select
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select p.policyname || ' ' || p.cmd || ' ' || array_to_string(p.roles, ',') || ' using=' || coalesce(p.qual, '')
+               || ' check=' || coalesce(p.with_check, '') as x
+        from pg_policies p where p.schemaname = 'storage') s) as storage_policies,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select b.id || ' public=' || coalesce(b.public, false) || ' limit=' || coalesce(b.file_size_limit::text, '')
+               || ' mime=' || coalesce(array_to_string(b.allowed_mime_types, ','), '') as x
+        from storage.buckets b) s) as storage_buckets`.catch(() => [{ storage_policies: [], storage_buckets: [] }]);
+  return { ...Object.fromEntries(Object.entries(row)), ...storage[0] } as Record<string, string[]>;
+}
+
+/** What is in `expected` and not in `actual` (missing), and the reverse (unexpected), per category. */
+export function diffSnapshots(expected: Record<string, string[]>, actual: Record<string, string[]>): Record<string, { missing: string[]; unexpected: string[] }> {
+  const out: Record<string, { missing: string[]; unexpected: string[] }> = {};
+  for (const key of Object.keys(expected)) {
+    const a = new Set(actual[key] ?? []);
+    const e = new Set(expected[key]);
+    out[key] = { missing: [...e].filter((x) => !a.has(x)), unexpected: [...a].filter((x) => !e.has(x)) };
+  }
+  return out;
 }
