@@ -43,6 +43,11 @@ export async function schemaSnapshot(sql: Sql): Promise<Record<string, string[]>
                || ' comment=' || coalesce(obj_description(p.oid, 'pg_proc'), '') as x
         from pg_proc p join ns on ns.oid = p.pronamespace) s) as functions,
       (select coalesce(array_agg(x order by x), '{}') from (
+        select t.typnamespace::regnamespace || '.' || t.typname || ' = ' || string_agg(e.enumlabel, ',' order by e.enumsortorder)
+               || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '') as x
+        from pg_type t join ns on ns.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
+        group by t.oid, t.typnamespace, t.typname) s) as enums,
+      (select coalesce(array_agg(x order by x), '{}') from (
         select pg_get_userbyid(d.defaclrole) || ' ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text || ' ' || array_to_string(d.defaclacl, ',') as x
         from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace) s) as default_privileges`;
   const storage = await sql`

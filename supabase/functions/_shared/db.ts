@@ -13,7 +13,7 @@ export function db(): Sql {
   if (!pool) {
     const url = Deno.env.get("SUPABASE_DB_URL");
     if (!url) throw new Error("SUPABASE_DB_URL is not set");
-    pool = postgres(url, { prepare: false, max: 5, idle_timeout: 20, onnotice: () => {} });
+    pool = postgres(url, { prepare: false, max: 10, idle_timeout: 20, onnotice: () => {} });
   }
   return pool;
 }

@@ -8,7 +8,7 @@
 // Callers: the conversation's owner (user JWT) or service_role.
 import { z } from "zod";
 import { type Caller, getCaller, requireRole } from "../_shared/auth.ts";
-import { asCaller, asServiceRole } from "../_shared/db.ts";
+import { asCaller, asServiceRole, db } from "../_shared/db.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { serviceStorage, storageAs } from "../_shared/storage.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
@@ -119,22 +119,29 @@ async function reparse(req: Request, caller: Caller): Promise<Response> {
 async function resume(req: Request, caller: Caller): Promise<Response> {
   requireRole(caller, "service_role");
   const body = await parseJsonBody(req, resumeSchema);
-  const [ing] = await asServiceRole((tx) => tx<IngestionRow[]>`select * from public.raw_response_ingestions where id = ${body.ingestion_id}`);
-  if (!ing) throw new HttpError(404, "not_found", "no such ingestion");
-  if (ing.status !== "storage_pending" || ing.pending_raw_text === null) {
-    throw new HttpError(409, "conflict", `the ingestion is ${ing.status}, not storage_pending`);
-  }
-  const [conv] = await asServiceRole((tx) => tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`);
-  const bytes = new TextEncoder().encode(ing.pending_raw_text);
-  const path = rawObjectPath(conv, ing.content_sha256);
-  const upload = await uploadRaw(serviceStorage(), path, bytes);
-  if (!upload.ok) {
-    await asServiceRole((tx) => tx`update public.raw_response_ingestions set last_error = ${upload.error} where id = ${ing.id}`);
-    throw new HttpError(503, "internal", `storage is still unavailable: ${upload.error}`);
-  }
-  const raw = ing.pending_raw_text;
-  await recordStored(conv, { dedupeKey: ing.dedupe_key, sha: ing.content_sha256, path, url: objectUrl(path), size: bytes.length, pendingId: ing.id });
-  return json(await parseAndRecord(conv, ing.id, raw));
+  // One resume per ingestion at a time (the scheduled run and the script may overlap): the lock is
+  // held by this transaction while the work runs on other connections.
+  return await db().begin(async (lock) => {
+    await lock`select pg_advisory_xact_lock(hashtext(${`ingest-resume:${body.ingestion_id}`}))`;
+    const [ing] = await asServiceRole((tx) => tx<IngestionRow[]>`select * from public.raw_response_ingestions where id = ${body.ingestion_id}`);
+    if (!ing) throw new HttpError(404, "not_found", "no such ingestion");
+    if (ing.status !== "storage_pending" || ing.pending_raw_text === null) {
+      // Already resumed (by an overlapping run): its outcome is the answer.
+      if (ing.result) return json(ing.result);
+      throw new HttpError(409, "conflict", `the ingestion is ${ing.status}, not storage_pending`);
+    }
+    const [conv] = await asServiceRole((tx) => tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`);
+    const bytes = new TextEncoder().encode(ing.pending_raw_text);
+    const path = rawObjectPath(conv, ing.content_sha256);
+    const upload = await uploadRaw(serviceStorage(), path, bytes);
+    if (!upload.ok) {
+      await asServiceRole((tx) => tx`update public.raw_response_ingestions set last_error = ${upload.error} where id = ${ing.id}`);
+      throw new HttpError(503, "internal", `storage is still unavailable: ${upload.error}`);
+    }
+    const raw = ing.pending_raw_text;
+    await recordStored(conv, { dedupeKey: ing.dedupe_key, sha: ing.content_sha256, path, url: objectUrl(path), size: bytes.length, pendingId: ing.id });
+    return json(await parseAndRecord(conv, ing.id, raw));
+  });
 }
 
 export const handler = withHttp(["POST"], async (req) => {
