@@ -21,3 +21,30 @@ export async function withProgress<T>(label: string, fn: () => Promise<T>): Prom
     throw err;
   }
 }
+
+/** A row counter with rows per second: a spinner on a terminal, a line every few seconds elsewhere. */
+export function rowsProgress(label: string, total: number) {
+  const t0 = performance.now();
+  const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  const spinner = tty ? ora({ text: label, stream: process.stderr }).start() : undefined;
+  let lastLine = t0;
+  const rate = (n: number) => Math.round(n / Math.max(0.001, (performance.now() - t0) / 1000));
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return {
+    update(n: number) {
+      const text = `${label}: ${fmt(n)} / ${fmt(total)} rows (${fmt(rate(n))} rows/s)`;
+      if (spinner) spinner.text = text;
+      else if (performance.now() - lastLine > 5000) {
+        process.stderr.write(`${text}\n`);
+        lastLine = performance.now();
+      }
+    },
+    done(n: number): { rows: number; seconds: number; rowsPerSecond: number } {
+      const seconds = (performance.now() - t0) / 1000;
+      const text = `${label}: ${fmt(n)} rows in ${seconds.toFixed(1)} s (${fmt(rate(n))} rows/s)`;
+      if (spinner) spinner.succeed(text);
+      else process.stderr.write(`${text}\n`);
+      return { rows: n, seconds, rowsPerSecond: rate(n) };
+    },
+  };
+}
