@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --only refresh|shield --messages N --runs N --seconds S]`: benchmarks on a
- * throwaway embedded database with durable settings (fsync on), bootstrapped, migrated and seeded.
- * Prints tables and writes JSON to bench/results/.
+ * `npm run bench [-- --only shield|usage|scales|gateway --scales small,medium --runs N --seconds S --calls N]`:
+ * benchmarks on a throwaway embedded database with durable settings (fsync on), bootstrapped,
+ * migrated and seeded: the two counter RPCs against a plain upsert, the checklists' queries and the
+ * summary/metrics jobs at data scales (seed:load), and the gateway's function round trips. Prints
+ * tables and writes JSON to bench/results/. Figures are medians of repeated runs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,24 +13,26 @@ import postgres from 'postgres';
 import { benchGatewayLatency } from './bench/gateway-latency.ts';
 import { parseRateOnCorpus } from './bench/parse-corpus.ts';
 import { benchShieldRpc } from './bench/shield-rpc.ts';
-import { benchSummaryRefresh } from './bench/summary-refresh.ts';
+import { benchScales } from './bench/scales.ts';
+import { benchUsageRpc } from './bench/usage-rpc.ts';
 import { parseCli, positiveInt, runCli } from './lib/cli.ts';
 import { StackError } from './lib/stack-error.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
 
-const USAGE = 'npm run bench -- [--only refresh|shield|gateway] [--messages N] [--runs N] [--seconds S] [--calls N]';
+const SECTIONS = ['shield', 'usage', 'scales', 'gateway'];
+const USAGE = 'npm run bench -- [--only shield|usage|scales|gateway] [--scales small,medium[,large|<messages>]] [--runs N] [--seconds S] [--calls N]';
 
 await runCli('bench', async () => {
   const values = parseCli({
-    only: { type: 'string' }, messages: { type: 'string', default: '100000' },
+    only: { type: 'string' }, scales: { type: 'string', default: 'small,medium' },
     runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, calls: { type: 'string', default: '1000' },
   }, USAGE);
-  if (values.only !== undefined && !['refresh', 'shield', 'gateway'].includes(values.only)) {
-    throw new StackError(`--only must be refresh, shield or gateway, got "${values.only}"`, `usage: ${USAGE}`);
+  if (values.only !== undefined && !SECTIONS.includes(values.only)) {
+    throw new StackError(`--only must be one of ${SECTIONS.join(', ')}, got "${values.only}"`, `usage: ${USAGE}`);
   }
+  const scaleNames = values.scales!.split(',').map((x) => x.trim()).filter(Boolean);
   const calls = positiveInt('calls', values.calls);
-  const messages = positiveInt('messages', values.messages);
   const runs = positiveInt('runs', values.runs);
   const seconds = Number(values.seconds);
   if (!(seconds > 0 && seconds <= 600)) throw new StackError(`--seconds must be a number of seconds between 0 and 600, got "${values.seconds}"`);
@@ -48,11 +52,20 @@ await runCli('bench', async () => {
       console.log(`single connection latency: p50 ${shield.latency_ms.p50} ms, p95 ${shield.latency_ms.p95} ms, p99 ${shield.latency_ms.p99} ms (${shield.latency_ms.calls} calls)`);
       console.log(`naive select + compute + update on ${shield.naive.connections} connections: ${shield.naive.attempted} updates, ${shield.naive.counted} counted, ${shield.naive.lost} lost (${shield.naive.lost_pct}%)`);
     }
-    if (want('refresh')) {
-      const refresh = await benchSummaryRefresh(sql, { messages, runs });
-      out.summary_refresh = refresh;
-      console.log('\nsummary refresh (private.refresh_summaries, both views, CONCURRENTLY)');
-      console.table(refresh.map((r) => ({ scale: r.scale, messages: r.messages, feedback: r.feedback, 'usage rows': r.usage_rows, 'median ms': r.refresh_median_ms, 'min ms': r.refresh_min_ms, 'max ms': r.refresh_max_ms, runs: r.runs })));
+    if (want('usage')) {
+      const usage = await benchUsageRpc(db.postgresUrl, { seconds, runs });
+      out.usage_rpc = usage;
+      console.log(`\nincrement_usage_metrics, one hot (tenant, user, day) row, ${seconds} s per run, median of ${runs}; ceiling = plain single-statement upsert`);
+      console.table(usage.throughput.map((r) => ({ connections: r.connections, 'RPC calls/s': r.rpc_per_s, 'plain upsert/s': r.plain_per_s, 'RPC / plain': r.ratio })));
+      console.log(`single connection latency: p50 ${usage.latency_ms.p50} ms, p95 ${usage.latency_ms.p95} ms, p99 ${usage.latency_ms.p99} ms (${usage.latency_ms.calls} calls)`);
+    }
+    if (want('scales')) {
+      const scaled = await benchScales(db.postgresUrl, { scales: scaleNames, runs: Math.max(runs * 10, 10) });
+      out.scales = scaled;
+      console.log('\ndata scales: load, summary refresh (concurrently) and calculate_rag_metrics for one day (median ms)');
+      console.table(scaled.scales);
+      console.log('checklist queries as a tenant user under RLS (p50/p95 ms), as service_role (p50), RLS overhead, index used');
+      console.table(scaled.queries);
     }
     if (want('gateway')) {
       const latency = await benchGatewayLatency({
@@ -65,7 +78,7 @@ await runCli('bench', async () => {
       console.log(`\ngateway latency, ${calls} sequential calls each (same client, loopback)`);
       console.table(latency.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
       console.log(`added by the gateway to a no-op function call: ${added.toFixed(3)} ms at p50`);
-      for (const row of latency.slice(4)) console.log(`${row.target}: ${(row.p50_ms - latency[2].p50_ms).toFixed(1)} ms over the no-op function at p50`);
+      for (const row of latency.slice(5)) console.log(`${row.target}: ${(row.p50_ms - latency[2].p50_ms).toFixed(1)} ms over the no-op function at p50`);
       const parsing = parseRateOnCorpus();
       out.parse_corpus = parsing;
       console.log(`\nparser on the ${parsing.cases}-case corpus: ${parsing.direct} direct, ${parsing.jsonrepair} repaired, ${parsing.review} to review; `

@@ -8,6 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { repoRoot } from '../stack/config.ts';
 import { Gateway } from '../stack/gateway.ts';
@@ -24,6 +25,20 @@ async function measure(url: string, headers: Record<string, string>, calls: numb
     await res.arrayBuffer();
     samples.push(performance.now() - t0);
     if (res.status >= 300) throw new Error(`${url} answered ${res.status}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
+}
+
+async function measurePost(url: string, headers: Record<string, string>, body: (i: number) => string, calls: number): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < 10; i++) await (await fetch(url, { method: 'POST', headers, body: body(i) })).arrayBuffer();
+  const samples: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { method: 'POST', headers, body: body(i) });
+    await res.arrayBuffer();
+    samples.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
   }
   samples.sort((a, b) => a - b);
   return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
@@ -83,6 +98,13 @@ export async function benchGatewayLatency(opts: { postgresUrl: string; superuser
     await add('gateway /health', `${gateway.url}/health`);
     await add('gateway no-op function (JWT verified)', `${gateway.url}/functions/v1/fixture-noop`, headers);
     await add('gateway whoami (JWT + one DB transaction)', `${gateway.url}/functions/v1/whoami`, headers);
+    // submit-feedback as a seed user (alice, on an acme answer), alternating the rating.
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('20000000-0000-4000-8000-000000000001').setIssuedAt(now).setExpirationTime(now + 3600).sign(new TextEncoder().encode(opts.jwtSecret));
+    const feedback = await measurePost(`${gateway.url}/functions/v1/submit-feedback`, { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      (i) => JSON.stringify({ message_id: '40000000-0000-4000-8000-000000000012', rating: i % 2 ? 1 : -1 }), opts.calls);
+    rows.push({ target: 'submit-feedback (upsert + live summary)', p50_ms: Number(feedback.p50.toFixed(3)), p95_ms: Number(feedback.p95.toFixed(3)), calls: opts.calls });
     const sql = postgres(opts.postgresUrl, { max: 1, onnotice: () => {} });
     const [conv] = await sql`insert into public.conversations (tenant_id, user_id, title)
                              select tenant_id, id, 'ingest benchmark' from public.users order by id limit 1 returning id`;

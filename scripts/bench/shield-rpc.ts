@@ -6,6 +6,7 @@
  *   - naive select + compute in TypeScript + update on 8 connections: updates lost.
  */
 import postgres, { type Sql } from 'postgres';
+import { latency, median, throughput } from './measure.ts';
 
 export interface ThroughputRow { connections: number; rpc_per_s: number; plain_per_s: number; ratio: number }
 export interface ShieldFigures {
@@ -18,29 +19,6 @@ export interface ShieldFigures {
 
 const TENANT = '10000000-0000-4000-8000-000000000001';
 const PAYLOAD = { severity: 'medium', toxicity_score: 0.75, comment_id: 'bench', action_tags: ['warning'] };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-/** Calls per second of `call` with `connections` loops running for `seconds`. */
-async function throughput(url: string, connections: number, seconds: number, call: (sql: Sql) => Promise<unknown>): Promise<number> {
-  const sql = postgres(url, { max: connections, onnotice: () => {} });
-  try {
-    await Promise.all(Array.from({ length: connections }, () => sql`select 1`)); // open every connection first
-    let done = 0;
-    const deadline = performance.now() + seconds * 1000;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        await call(sql);
-        done++;
-      }
-    }));
-    return done / ((performance.now() - t0) / 1000);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 export async function benchShieldRpc(url: string, opts: { seconds: number; runs: number }): Promise<ShieldFigures> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -66,21 +44,7 @@ export async function benchShieldRpc(url: string, opts: { seconds: number; runs:
       rows.push({ connections, rpc_per_s: Math.round(rpcPerS), plain_per_s: Math.round(plainPerS), ratio: Number((rpcPerS / plainPerS).toFixed(2)) });
     }
 
-    const samples: number[] = [];
-    const one = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      await rpc(one);
-      const deadline = performance.now() + opts.seconds * 1000 * opts.runs;
-      while (performance.now() < deadline || samples.length < 100) {
-        const t0 = performance.now();
-        await rpc(one);
-        samples.push(performance.now() - t0);
-      }
-    } finally {
-      await one.end({ timeout: 5 });
-    }
-    samples.sort((a, b) => a - b);
-    const round = (x: number) => Number(x.toFixed(3));
+    const latencyMs = await latency(url, opts.seconds * opts.runs, rpc);
 
     // The naive way: read the row, compute the new counters in TypeScript, write them back.
     await admin`insert into public.user_behaviors (tenant_id, platform, platform_user_id) values (${TENANT}, 'twitter', 'bench_naive')
@@ -107,7 +71,7 @@ export async function benchShieldRpc(url: string, opts: { seconds: number; runs:
     const counted = end.total_violations - start.total_violations;
     return {
       throughput: rows,
-      latency_ms: { p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), p99: round(percentile(samples, 99)), calls: samples.length },
+      latency_ms: latencyMs,
       naive: { connections: 8, attempted, counted, lost: attempted - counted, lost_pct: Number((((attempted - counted) / attempted) * 100).toFixed(1)) },
       seconds_per_run: opts.seconds,
       runs: opts.runs,

@@ -9,33 +9,36 @@ import { repoRoot } from '../../scripts/stack/config.ts';
 const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('npm run bench', () => {
-  it('measures the Shield RPC against its ceiling and the summary refresh, and writes JSON', () => {
-    const run = bench('--messages', '2000', '--runs', '1', '--seconds', '0.2', '--calls', '60');
+  it('measures both RPCs against their ceiling, the queries and jobs at a scale, the gateway, and writes JSON', () => {
+    const run = bench('--scales', '2000', '--runs', '1', '--seconds', '0.2', '--calls', '60');
     assert.equal(run.status, 0, run.stderr);
     const file = /wrote (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
     assert.ok(file, run.stdout);
     const result = JSON.parse(fs.readFileSync(path.join(repoRoot, file), 'utf8'));
     fs.rmSync(path.join(repoRoot, file));
-    assert.deepEqual(result.summary_refresh.map((r: { messages: number }) => r.messages), [14, 2014]);
-    assert.ok(result.summary_refresh[1].feedback_summary_rows > 0);
+    assert.deepEqual(result.scales.scales.map((r: { messages: number }) => r.messages), [2014]);
+    assert.ok(result.scales.scales[0].refresh_ms > 0 && result.scales.scales[0].rag_metrics_platform_ms > 0);
+    assert.equal(result.scales.queries.length, 6);
+    assert.ok(result.scales.queries.every((q: { user_p50_ms: number; rls_overhead: number }) => q.user_p50_ms > 0 && q.rls_overhead > 0));
+    assert.deepEqual(result.usage_rpc.throughput.map((r: { connections: number }) => r.connections), [1, 8, 32]);
     assert.equal(result.machine.cores > 0, true);
     assert.deepEqual(result.shield_rpc.throughput.map((r: { connections: number }) => r.connections), [1, 8, 32]);
     for (const row of result.shield_rpc.throughput) assert.ok(row.rpc_per_s > 0 && row.plain_per_s > 0 && row.ratio > 0);
     assert.ok(result.shield_rpc.latency_ms.p50 > 0 && result.shield_rpc.latency_ms.p95 >= result.shield_rpc.latency_ms.p50);
     assert.equal(result.shield_rpc.naive.attempted, result.shield_rpc.naive.counted + result.shield_rpc.naive.lost);
-    assert.deepEqual(result.gateway_latency.map((r: { calls: number }) => r.calls), [60, 60, 60, 60, 12, 12]);
+    assert.deepEqual(result.gateway_latency.map((r: { calls: number }) => r.calls), [60, 60, 60, 60, 60, 12, 12]);
     for (const row of result.gateway_latency) assert.ok(row.p50_ms > 0, row.target);
     assert.equal(result.parse_corpus.matching_expectation, result.parse_corpus.cases, 'the parser agrees with its corpus');
   });
 
   it('refuses a bad argument with one line and changes nothing', () => {
-    const run = bench('--messages=-5');
+    const run = bench('--runs=-5');
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /bench: --messages must be a positive whole number, got "-5"/);
+    assert.match(run.stderr, /bench: --runs must be a positive whole number, got "-5"/);
     assert.doesNotMatch(run.stderr, /^\s+at /m);
     const only = bench('--only', 'everything');
     assert.equal(only.status, 1);
-    assert.match(only.stderr, /bench: --only must be refresh, shield or gateway, got "everything"/);
+    assert.match(only.stderr, /bench: --only must be one of shield, usage, scales, gateway, got "everything"/);
     const unknown = bench('--rows', '5');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /bench: Unknown option '--rows'/);
