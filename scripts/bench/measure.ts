@@ -43,3 +43,22 @@ export async function latency(url: string, seconds: number, call: (sql: Sql) => 
   samples.sort((a, b) => a - b);
   return { p50: round3(percentile(samples, 50)), p95: round3(percentile(samples, 95)), p99: round3(percentile(samples, 99)), calls: samples.length };
 }
+
+export interface ThroughputRow { connections: number; rpc_per_s: number; plain_per_s: number; ratio: number }
+
+/** An RPC against its ceiling (a plain statement) at 1, 8 and 32 connections: medians of `runs` runs, interleaved. */
+export async function againstCeiling(url: string, opts: { seconds: number; runs: number }, rpc: (sql: Sql) => Promise<unknown>, plain: (sql: Sql) => Promise<unknown>): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const connections of [1, 8, 32]) {
+    const rpcRuns: number[] = [];
+    const plainRuns: number[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      rpcRuns.push(await throughput(url, connections, opts.seconds, rpc));
+      plainRuns.push(await throughput(url, connections, opts.seconds, plain));
+    }
+    const rpcPerS = median(rpcRuns);
+    const plainPerS = median(plainRuns);
+    rows.push({ connections, rpc_per_s: Math.round(rpcPerS), plain_per_s: Math.round(plainPerS), ratio: Number((rpcPerS / plainPerS).toFixed(2)) });
+  }
+  return rows;
+}

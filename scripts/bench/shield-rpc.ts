@@ -6,9 +6,8 @@
  *   - naive select + compute in TypeScript + update on 8 connections: updates lost.
  */
 import postgres, { type Sql } from 'postgres';
-import { latency, median, throughput } from './measure.ts';
+import { againstCeiling, latency, type ThroughputRow } from './measure.ts';
 
-export interface ThroughputRow { connections: number; rpc_per_s: number; plain_per_s: number; ratio: number }
 export interface ShieldFigures {
   throughput: ThroughputRow[];
   latency_ms: { p50: number; p95: number; p99: number; calls: number };
@@ -31,18 +30,7 @@ export async function benchShieldRpc(url: string, opts: { seconds: number; runs:
     const plain = (sql: Sql) => sql`insert into bench.plain_counter values (${TENANT}, 'twitter', 'bench_hot', 1)
       on conflict (tenant_id, platform, platform_user_id) do update set total_violations = bench.plain_counter.total_violations + 1`;
 
-    const rows: ThroughputRow[] = [];
-    for (const connections of [1, 8, 32]) {
-      const rpcRuns: number[] = [];
-      const plainRuns: number[] = [];
-      for (let r = 0; r < opts.runs; r++) {
-        rpcRuns.push(await throughput(url, connections, opts.seconds, rpc));
-        plainRuns.push(await throughput(url, connections, opts.seconds, plain));
-      }
-      const rpcPerS = median(rpcRuns);
-      const plainPerS = median(plainRuns);
-      rows.push({ connections, rpc_per_s: Math.round(rpcPerS), plain_per_s: Math.round(plainPerS), ratio: Number((rpcPerS / plainPerS).toFixed(2)) });
-    }
+    const rows = await againstCeiling(url, opts, rpc, plain);
 
     const latencyMs = await latency(url, opts.seconds * opts.runs, rpc);
 

@@ -4,8 +4,7 @@
  * its single-connection latency.
  */
 import postgres, { type Sql } from 'postgres';
-import { latency, median, throughput } from './measure.ts';
-import type { ThroughputRow } from './shield-rpc.ts';
+import { againstCeiling, latency } from './measure.ts';
 
 const TENANT = '10000000-0000-4000-8000-000000000001';
 const USER = '20000000-0000-4000-8000-000000000001';
@@ -22,16 +21,7 @@ export async function benchUsageRpc(url: string, opts: { seconds: number; runs: 
       on conflict (tenant_id, user_id, date) do update set input_tokens = bench.plain_usage.input_tokens + excluded.input_tokens,
         output_tokens = bench.plain_usage.output_tokens + excluded.output_tokens, cost = bench.plain_usage.cost + excluded.cost,
         request_count = bench.plain_usage.request_count + 1`;
-    const rows: ThroughputRow[] = [];
-    for (const connections of [1, 8, 32]) {
-      const r: number[] = [];
-      const p: number[] = [];
-      for (let i = 0; i < opts.runs; i++) {
-        r.push(await throughput(url, connections, opts.seconds, rpc));
-        p.push(await throughput(url, connections, opts.seconds, plain));
-      }
-      rows.push({ connections, rpc_per_s: Math.round(median(r)), plain_per_s: Math.round(median(p)), ratio: Number((median(r) / median(p)).toFixed(2)) });
-    }
+    const rows = await againstCeiling(url, opts, rpc, plain);
     return { throughput: rows, latency_ms: await latency(url, opts.seconds * opts.runs, rpc) };
   } finally {
     await admin`drop schema if exists bench cascade`;
