@@ -171,8 +171,14 @@ describe('the checklist performance queries', () => {
                  from public.materials m`;
       });
       await sql`analyze`;
-      const indexesUsed = async (query: string, params: unknown[] = []) => {
-        const [row] = await sql.unsafe(`explain (format json) ${query}`, params as never[]);
+      // As the tenant user the app queries for (RLS adds the tenant), or as the owner for reports.
+      const indexesUsed = async (query: string, params: unknown[] = [], asUserId?: string) => {
+        const [row] = await sql.begin(async (tx) => {
+          if (asUserId) {
+            await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: asUserId, role: 'authenticated' })}, true)`;
+          }
+          return await tx.unsafe(`explain (format json) ${query}`, params as never[]);
+        });
         const names: string[] = [];
         const walk = (node: Record<string, unknown>) => {
           if (typeof node['Index Name'] === 'string') names.push(node['Index Name']);
@@ -181,8 +187,8 @@ describe('the checklist performance queries', () => {
         walk((row['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0].Plan);
         return names;
       };
-      assert.ok((await indexesUsed(`select id, query, created_at from public.ai_dialogue_log where user_id = $1 order by created_at desc limit 20`, [USER.alice]))
-        .includes('idx_ai_dialogue_user_created'), 'a user\'s recent dialogues');
+      assert.ok((await indexesUsed(`select id, query, created_at from public.ai_dialogue_log where user_id = $1::uuid order by created_at desc limit 20`, [USER.alice], USER.alice))
+        .includes('idx_ai_dialogue_user_created'), 'a user\'s recent dialogues, as that user under RLS');
       assert.ok((await indexesUsed(`select date_trunc('day', created_at) as day, count(*), avg(latency_ms), avg(citation_rate), sum(token_cost_jpy)
                                     from public.ai_dialogue_log where created_at >= timestamptz '2026-11-14' and created_at < timestamptz '2026-11-21' group by 1 order by 1`))
         .includes('idx_ai_dialogue_created_at'), 'the 7-day aggregation');
