@@ -77,11 +77,12 @@ begin
       p_input_tokens, p_output_tokens, p_cost
       using errcode = '22023';
   end if;
-  if not exists (select 1 from public.tenants t where t.id = p_tenant_id) then
-    raise exception 'increment_usage_metrics: tenant % does not exist', p_tenant_id
-      using errcode = '23503';
-  end if;
+  -- One lookup on the hot path; the second only to word the error.
   if not exists (select 1 from public.users u where u.id = p_user_id and u.tenant_id = p_tenant_id) then
+    if not exists (select 1 from public.tenants t where t.id = p_tenant_id) then
+      raise exception 'increment_usage_metrics: tenant % does not exist', p_tenant_id
+        using errcode = '23503';
+    end if;
     raise exception 'increment_usage_metrics: user % is not a member of tenant %', p_user_id, p_tenant_id
       using errcode = '23503';
   end if;
