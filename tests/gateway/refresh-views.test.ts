@@ -47,7 +47,6 @@ describe('refresh-views', () => {
     assert.equal(res.status, 401);
     const bad = await serviceClient().functions.invoke('refresh-views', { body: { job: 'everything' } });
     assert.equal(((bad.error as FunctionsHttpError).context as Response).status, 422);
-    assert.equal(anonKey().length > 0, true);
   });
 
   it('answers "skipped" while another run holds the lock, and never deadlocks when two overlap', async () => {

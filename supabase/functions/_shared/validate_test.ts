@@ -35,3 +35,10 @@ Deno.test("parseJsonBody: 422 details name the failing fields", async () => {
     if (JSON.stringify(paths) !== JSON.stringify(["message_id", "rating"])) throw new Error(`got ${JSON.stringify(paths)}`);
   }
 });
+
+Deno.test("parseJsonBody: an empty body stands for emptyAs where the body is optional, and is a 400 elsewhere", async () => {
+  const optional = z.object({ job: z.string().default("refresh") });
+  const value = await parseJsonBody(new Request("http://x/", { method: "POST" }), optional, undefined, { emptyAs: {} });
+  if (value.job !== "refresh") throw new Error(JSON.stringify(value));
+  if ((await statusOf("")) !== 400) throw new Error("an empty body must be refused without emptyAs");
+});

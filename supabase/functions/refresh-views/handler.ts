@@ -96,9 +96,7 @@ async function runStep(runId: string, step: Step): Promise<StepResult> {
 
 export const handler = withHttp(["POST"], async (req) => {
   requireRole(await getCaller(req), "service_role");
-  const hasBody = (req.headers.get("content-length") ?? "0") !== "0" || req.headers.get("content-type")?.includes("json");
-  const text = hasBody ? await req.clone().text() : "";
-  const body = text.trim() ? await parseJsonBody(req, bodySchema) : bodySchema.parse({});
+  const body = await parseJsonBody(req, bodySchema, undefined, { emptyAs: {} });
   const t0 = performance.now();
 
   // The lock lives in a transaction held for the whole run; the steps use other connections.
