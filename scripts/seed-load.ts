@@ -128,6 +128,8 @@ await runCli('seed:load', async () => {
     await load('public.ai_dialogue_log', ['tenant_id', 'user_id', 'session_id', 'query', 'response', 'model_used', 'citations', 'latency_ms', 'token_cost_jpy', 'citation_rate', 'prompt_tokens', 'completion_tokens', 'created_at', 'updated_at'],
       scale.dialogues, dialogues());
 
+    // Moderation records; their recent actions (up to 50, in their ring slots) are loaded after them.
+    const actions: unknown[][] = [];
     function* behaviors() {
       const seen = new Set<string>();
       for (let i = 0; i < Math.max(10, Math.round(scale!.messages / 100)); i++) {
@@ -139,15 +141,20 @@ await runCli('seed:load', async () => {
         const counts = { low: g.int(0, 6), medium: g.int(0, 3), high: g.int(0, 2), critical: g.int(0, 9) === 0 ? 1 : 0 };
         const total = counts.low + counts.medium + counts.high + counts.critical;
         if (total === 0) continue;
+        const id = g.uuid();
         const at = g.moment();
         const blocked = counts.critical > 0 ? 'critical violation' : counts.high >= 3 ? 'three high-severity violations' : total >= 10 ? 'ten violations' : null;
-        const actions = Array.from({ length: Math.min(total, 50) }, () => ({ comment_id: `c${g.int(1, 1e9)}`, severity: g.pick(['low', 'medium', 'high']), toxicity_score: g.int(0, 100) / 100, action_tags: ['warning'], at: at.toISOString() }));
+        for (let sequence = Math.max(1, total - 49); sequence <= total; sequence++) {
+          actions.push([id, (sequence - 1) % 50, t.id, sequence, `c${g.int(1, 1e9)}`, g.pick(['low', 'medium', 'high']), (g.int(0, 100) / 100).toFixed(4), '{warning}', at]);
+        }
         const score = (g.int(0, 100) / 100).toFixed(4);
-        yield [t.id, platform, pid, g.f.internet.username().slice(0, 200), total, counts, at, score, score, actions, blocked !== null, blocked, blocked ? at : null];
+        yield [id, t.id, platform, pid, g.f.internet.username().slice(0, 200), total, counts, at, score, score, blocked !== null, blocked, blocked ? at : null];
       }
     }
-    await load('public.user_behaviors', ['tenant_id', 'platform', 'platform_user_id', 'platform_username', 'total_violations', 'severity_counts', 'last_violation_at', 'last_toxicity_score', 'max_toxicity_score', 'recent_actions', 'is_blocked', 'blocked_reason', 'blocked_at'],
+    await load('public.user_behaviors', ['id', 'tenant_id', 'platform', 'platform_user_id', 'platform_username', 'total_violations', 'severity_counts', 'last_violation_at', 'last_toxicity_score', 'max_toxicity_score', 'is_blocked', 'blocked_reason', 'blocked_at'],
       Math.round(scale.messages / 100), behaviors());
+    await load('public.user_behavior_actions', ['behavior_id', 'slot', 'tenant_id', 'sequence', 'comment_id', 'severity', 'toxicity_score', 'action_tags', 'at'],
+      actions.length, actions);
 
     await withProgress('analyze and refresh the summaries', async () => {
       await sql`analyze`;

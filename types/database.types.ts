@@ -741,6 +741,51 @@ export type Database = {
           },
         ];
       };
+      "user_behavior_actions": {
+        Row: {
+          "action_tags": (string)[];
+          "at": string;
+          "behavior_id": string;
+          "comment_id": string | null;
+          "sequence": number;
+          "severity": Database["public"]["Enums"]["violation_severity"];
+          "slot": number;
+          "tenant_id": string;
+          "toxicity_score": number | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "action_tags"?: (string)[];
+          "at": string;
+          "behavior_id": string;
+          "comment_id"?: string | null;
+          "sequence": number;
+          "severity": Database["public"]["Enums"]["violation_severity"];
+          "slot": number;
+          "tenant_id": string;
+          "toxicity_score"?: number | null;
+        };
+        Update: {
+          "action_tags"?: (string)[];
+          "at"?: string;
+          "behavior_id"?: string;
+          "comment_id"?: string | null;
+          "sequence"?: number;
+          "severity"?: Database["public"]["Enums"]["violation_severity"];
+          "slot"?: number;
+          "tenant_id"?: string;
+          "toxicity_score"?: number | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "user_behavior_actions_behavior_fkey";
+            columns: ["behavior_id", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "user_behaviors";
+            referencedColumns: ["id", "tenant_id"];
+          },
+        ];
+      };
       "user_behaviors": {
         Row: {
           "blocked_at": string | null;
@@ -751,10 +796,9 @@ export type Database = {
           "last_toxicity_score": number | null;
           "last_violation_at": string | null;
           "max_toxicity_score": number | null;
-          "platform": string;
+          "platform": Database["public"]["Enums"]["moderation_platform"];
           "platform_user_id": string;
           "platform_username": string | null;
-          "recent_actions": NonNullable<Json>;
           "severity_counts": NonNullable<Json>;
           "tenant_id": string;
           "total_violations": number;
@@ -770,10 +814,9 @@ export type Database = {
           "last_toxicity_score"?: number | null;
           "last_violation_at"?: string | null;
           "max_toxicity_score"?: number | null;
-          "platform": string;
+          "platform": Database["public"]["Enums"]["moderation_platform"];
           "platform_user_id": string;
           "platform_username"?: string | null;
-          "recent_actions"?: NonNullable<Json>;
           "severity_counts"?: NonNullable<Json>;
           "tenant_id": string;
           "total_violations"?: number;
@@ -788,10 +831,9 @@ export type Database = {
           "last_toxicity_score"?: number | null;
           "last_violation_at"?: string | null;
           "max_toxicity_score"?: number | null;
-          "platform"?: string;
+          "platform"?: Database["public"]["Enums"]["moderation_platform"];
           "platform_user_id"?: string;
           "platform_username"?: string | null;
-          "recent_actions"?: NonNullable<Json>;
           "severity_counts"?: NonNullable<Json>;
           "tenant_id"?: string;
           "total_violations"?: number;
@@ -1102,6 +1144,23 @@ export type Database = {
         | "commercial_license"
         | "fair_use"
         | "unknown";
+      "moderation_platform":
+        | "twitter"
+        | "youtube"
+        | "instagram"
+        | "facebook"
+        | "discord"
+        | "twitch"
+        | "reddit"
+        | "tiktok"
+        | "bluesky"
+        | "threads"
+        | "mastodon"
+        | "linkedin"
+        | "telegram"
+        | "whatsapp"
+        | "slack";
+      "violation_severity": "low" | "medium" | "high" | "critical";
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -1278,6 +1337,24 @@ export const Constants = {
         "fair_use",
         "unknown",
       ],
+      "moderation_platform": [
+        "twitter",
+        "youtube",
+        "instagram",
+        "facebook",
+        "discord",
+        "twitch",
+        "reddit",
+        "tiktok",
+        "bluesky",
+        "threads",
+        "mastodon",
+        "linkedin",
+        "telegram",
+        "whatsapp",
+        "slack",
+      ],
+      "violation_severity": ["low", "medium", "high", "critical"],
     },
   },
 } as const;

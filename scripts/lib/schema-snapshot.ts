@@ -1,7 +1,7 @@
 /**
  * A comparable description of everything the migrations create in the public and private
- * schemas (relations, columns, constraints, indexes, triggers, policies, functions, views,
- * comments and privileges) and the storage buckets and policies. Two equal snapshots mean the
+ * schemas (relations, columns, constraints, indexes, triggers, policies, functions, views, enums,
+ * domains, comments and privileges) and the storage buckets and policies. Two equal snapshots mean the
  * same schema. The committed expectation is supabase/expected-schema.json (npm run gen:types).
  */
 import type { Sql } from 'postgres';
@@ -47,6 +47,13 @@ export async function schemaSnapshot(sql: Sql): Promise<Record<string, string[]>
                || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '') as x
         from pg_type t join ns on ns.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
         group by t.oid, t.typnamespace, t.typname) s) as enums,
+      (select coalesce(array_agg(x order by x), '{}') from (
+        select t.typnamespace::regnamespace || '.' || t.typname || ' = ' || format_type(t.typbasetype, t.typtypmod)
+               || ' notnull=' || t.typnotnull || ' default=' || coalesce(t.typdefault, '')
+               || ' checks=' || coalesce((select string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), '; ' order by co.conname)
+                                          from pg_constraint co where co.contypid = t.oid), '')
+               || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '') as x
+        from pg_type t join ns on ns.oid = t.typnamespace where t.typtype = 'd') s) as domains,
       (select coalesce(array_agg(x order by x), '{}') from (
         select pg_get_userbyid(d.defaclrole) || ' ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text || ' ' || array_to_string(d.defaclacl, ',') as x
         from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace) s) as default_privileges`;

@@ -72,14 +72,31 @@ describe('atomic_update_user_behavior', () => {
     });
   });
 
-  it('keeps only the last 50 actions, oldest first', async () => {
+  it('keeps the last 50 actions in a ring of 50 slots, newest sequence = total', async () => {
     await asServiceRole(async (tx) => {
-      for (let i = 1; i <= 60; i++) await record(tx, { severity: 'low', comment_id: `c${i}` }, { user: 'chatty' });
-      const [row] = await tx`select total_violations, recent_actions from public.user_behaviors where platform_user_id = 'chatty'`;
+      for (let i = 1; i <= 60; i++) await record(tx, { severity: i % 2 ? 'low' : 'high', comment_id: `c${i}`, action_tags: ['warning', `t${i}`] }, { user: 'chatty' });
+      const [row] = await tx`select id, total_violations from public.user_behaviors where platform_user_id = 'chatty'`;
       assert.equal(row.total_violations, 60);
-      assert.equal(row.recent_actions.length, 50);
-      assert.equal(row.recent_actions[0].comment_id, 'c11');
-      assert.equal(row.recent_actions[49].comment_id, 'c60');
+      const actions = await tx`select slot, sequence, comment_id, severity, action_tags from public.user_behavior_actions
+                               where behavior_id = ${row.id} order by sequence`;
+      assert.equal(actions.length, 50);
+      assert.deepEqual(actions.map((a) => a.sequence), Array.from({ length: 50 }, (_, i) => i + 11));
+      assert.deepEqual({ ...actions[0] }, { slot: 10, sequence: 11, comment_id: 'c11', severity: 'low', action_tags: ['warning', 't11'] });
+      assert.deepEqual({ ...actions[49] }, { slot: 9, sequence: 60, comment_id: 'c60', severity: 'high', action_tags: ['warning', 't60'] });
+    });
+  });
+
+  it('lets members read their own tenant\'s recent actions only', async () => {
+    await scenario(async (s) => {
+      await s.as('service_role', (tx) => record(tx, { severity: 'low', comment_id: 'seen' }, { user: 'readable' }));
+      const mine = await s.as({ user: USER.bob }, (tx) => tx`select comment_id from public.user_behavior_actions a
+        join public.user_behaviors b on b.id = a.behavior_id where b.platform_user_id = 'readable'`);
+      assert.deepEqual(mine.map((r) => r.comment_id), ['seen']);
+      const theirs = await s.as({ user: USER.carol }, (tx) => tx`select count(*)::int as n from public.user_behavior_actions a
+        join public.user_behaviors b on b.id = a.behavior_id where b.platform_user_id = 'readable'`);
+      assert.equal(theirs[0].n, 0);
+      const write = await s.errorAs({ user: USER.bob }, (tx) => tx`update public.user_behavior_actions set comment_id = 'x'`);
+      assert.equal(write.code, '42501');
     });
   });
 
@@ -157,8 +174,9 @@ describe('atomic_update_user_behavior under concurrency', () => {
         await tx`select set_config('role', 'service_role', true)`;
         await record(tx, { severity: severities[i % 4], toxicity_score: (i % 100) / 100, comment_id: `c${i}` }, { user: 'hot_account' });
       })));
-      const [row] = await db.open()`select total_violations, severity_counts, max_toxicity_score, jsonb_array_length(recent_actions) as recent
-                                     from public.user_behaviors where platform_user_id = 'hot_account'`;
+      const [row] = await db.open()`select total_violations, severity_counts, max_toxicity_score,
+                                       (select count(*)::int from public.user_behavior_actions a where a.behavior_id = b.id) as recent
+                                     from public.user_behaviors b where platform_user_id = 'hot_account'`;
       assert.deepEqual({ ...row }, { total_violations: 200, severity_counts: { low: 50, medium: 50, high: 50, critical: 50 }, max_toxicity_score: '0.9900', recent: 50 });
 
       const env = { ...process.env, DATABASE_URL: db.url };
