@@ -1,6 +1,8 @@
 /** Moderation counters: user_behaviors and atomic_update_user_behavior (the migration-024 checklist). */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/stack/config.ts';
 import { asAnon, asOwner, asServiceRole, asUser, scenario, sqlError, type Tx } from '../helpers/db.ts';
@@ -178,6 +180,11 @@ describe('atomic_update_user_behavior under concurrency', () => {
                                        (select count(*)::int from public.user_behavior_actions a where a.behavior_id = b.id) as recent
                                      from public.user_behaviors b where platform_user_id = 'hot_account'`;
       assert.deepEqual({ ...row }, { total_violations: 200, severity_counts: { low: 50, medium: 50, high: 50, critical: 50 }, max_toxicity_score: '0.9900', recent: 50 });
+      const [ring] = await db.open()`select array_agg(a.sequence order by a.sequence) as sequences, bool_and(a.slot = (a.sequence - 1) % 50) as slotted
+                                      from public.user_behavior_actions a join public.user_behaviors b on b.id = a.behavior_id
+                                      where b.platform_user_id = 'hot_account'`;
+      assert.deepEqual(ring.sequences, Array.from({ length: 50 }, (_, i) => i + 151), 'concurrent calls fill distinct slots with the newest 50');
+      assert.equal(ring.slotted, true);
 
       const env = { ...process.env, DATABASE_URL: db.url };
       const script = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/shield/${name}.ts`, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
@@ -200,6 +207,45 @@ describe('atomic_update_user_behavior under concurrency', () => {
       const unknownOrg = script('test-concurrent-actions', '--user-id=x', '--actions=2', '--org=00000000-0000-4000-8000-00000000dead');
       assert.equal(unknownOrg.status, 1);
       assert.match(unknownOrg.stdout, /^FAIL: .*2 failed, \d+ ms; first error: atomic_update_user_behavior: organization .* does not exist/m);
+    });
+  });
+});
+
+describe('migration 20261121210000 on existing moderation records', () => {
+  it('moves each recent_actions array into ring slots, and its rollback rebuilds the array', async () => {
+    await withScratchDatabase('shield_upgrade', { migrate: false }, async (db) => {
+      const sql = db.open();
+      const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
+      const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
+      const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
+      const target = migrations.indexOf('20261121210000_tune_user_behavior_writes.sql');
+      for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+
+      await sql`insert into public.tenants (id, slug, name) values (${TENANT.acme}, 'upgrade', 'Upgrade')`;
+      for (let i = 1; i <= 60; i++) await record(sql as unknown as Tx, { severity: i % 2 ? 'low' : 'high', comment_id: `c${i}`, action_tags: [`t${i}`] }, { user: 'long' });
+      for (let i = 1; i <= 3; i++) await record(sql as unknown as Tx, { severity: 'medium', toxicity_score: i / 10, comment_id: `s${i}` }, { user: 'short' });
+      const before = await sql`select platform_user_id, recent_actions from public.user_behaviors order by platform_user_id`;
+
+      await run(path.join(dir('migrations'), migrations[target]));
+      const slots = await sql`select b.platform_user_id, a.slot, a.sequence, a.comment_id, a.severity, a.toxicity_score, a.action_tags
+                              from public.user_behavior_actions a join public.user_behaviors b on b.id = a.behavior_id
+                              order by b.platform_user_id, a.sequence`;
+      const long = slots.filter((r) => r.platform_user_id === 'long');
+      assert.deepEqual(long.map((r) => r.sequence), Array.from({ length: 50 }, (_, i) => i + 11));
+      assert.deepEqual({ ...long[0] }, { platform_user_id: 'long', slot: 10, sequence: 11, comment_id: 'c11', severity: 'low', toxicity_score: null, action_tags: ['t11'] });
+      assert.deepEqual(slots.filter((r) => r.platform_user_id === 'short').map((r) => [r.slot, r.sequence, r.comment_id, r.toxicity_score]),
+        [[0, 1, 's1', '0.1000'], [1, 2, 's2', '0.2000'], [2, 3, 's3', '0.3000']]);
+      const next = await record(sql as unknown as Tx, { severity: 'low', comment_id: 'c61' }, { user: 'long' });
+      assert.equal(next.total_violations, 61);
+      const [slot10] = await sql`select a.sequence, a.comment_id from public.user_behavior_actions a join public.user_behaviors b on b.id = a.behavior_id
+                                 where b.platform_user_id = 'long' and a.slot = 10`;
+      assert.deepEqual({ ...slot10 }, { sequence: 61, comment_id: 'c61' }, 'the next violation overwrites the oldest slot');
+
+      await run(path.join(dir('rollbacks'), migrations[target].replace(/\.sql$/, '.down.sql')));
+      const after = await sql`select platform_user_id, recent_actions from public.user_behaviors order by platform_user_id`;
+      const comments = (rows: typeof before) => rows.map((r) => [r.platform_user_id, r.recent_actions.map((a: { comment_id: string }) => a.comment_id)]);
+      assert.deepEqual(comments(after), [['long', Array.from({ length: 50 }, (_, i) => `c${i + 12}`)], comments(before)[1]]);
+      assert.deepEqual(after[1].recent_actions.map((a: { toxicity_score: number }) => a.toxicity_score), [0.1, 0.2, 0.3]);
     });
   });
 });
