@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { reportFatal } from './lib/stack-error.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
@@ -120,6 +121,9 @@ async function main(): Promise<number> {
   const anonKey = await signApiKey('anon', DEFAULT_JWT_SECRET);
   const serviceRoleKey = await signApiKey('service_role', DEFAULT_JWT_SECRET);
   const apiPort = await freePort();
+  // An asymmetric signing key like hosted Auth's, so ES256 tokens are tested end to end.
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const signingJwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid: `test-${process.pid}`, alg: 'ES256' });
   const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-storage-'));
   const gateway = new Gateway({
     host: '127.0.0.1', port: apiPort, apiUrl: `http://127.0.0.1:${apiPort}`, jwtSecret: DEFAULT_JWT_SECRET, anonKey, serviceRoleKey,
@@ -132,6 +136,7 @@ async function main(): Promise<number> {
     // Schedules would fire into the shared test database at random moments; the schedule test
     // starts a gateway of its own.
     schedules: false,
+    extraEnv: { GATEWAY_SIGNING_JWK: signingJwk },
   });
   try {
     await gateway.start();
@@ -150,6 +155,8 @@ async function main(): Promise<number> {
     TEST_SERVICE_ROLE_KEY: serviceRoleKey,
     TEST_API_URL: gateway.url,
     TEST_GATEWAY_LOG: gateway.opts.logFile,
+    TEST_GATEWAY_PID: String(gateway.pid ?? ''),
+    TEST_SIGNING_JWK: signingJwk,
   };
   let node: Counts;
   let deno: Counts;

@@ -1,6 +1,5 @@
 // JWT handling shared by the functions and storage routes: the apikey-header mapping the local
-// API gateway applies, and HS256 verification with the project's JWT secret.
-import { jwtVerify, type JWTPayload } from "jose";
+// API gateway applies. Tokens are verified by the functions' own verifyToken (_shared/auth.ts).
 import { PUBLISHABLE_KEY, SECRET_KEY } from "./config.ts";
 
 export interface KeyMap { anonKey: string; serviceRoleKey: string }
@@ -23,9 +22,4 @@ export function mapAuthorization(headers: Headers, keys: KeyMap): string | null 
 export function bearerToken(authorization: string | null): string | null {
   const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
   return m ? m[1] : null;
-}
-
-export async function verifyJwt(token: string, secret: string): Promise<JWTPayload & Record<string, unknown>> {
-  const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] });
-  return payload;
 }

@@ -32,17 +32,17 @@ describe('functions: identity and JWT checks', () => {
     assert.deepEqual([service.data.role, service.data.db_role], ['service_role', 'service_role']);
   });
 
-  it('refuses an expired token and a bad signature with 401 Invalid JWT', async () => {
+  it('refuses an expired token and a bad signature with 401 Invalid JWT (the envelope plus the hosted relay\'s msg)', async () => {
     const expired = await errorOf(client(await userToken(USER.alice, { expiresIn: -60 })).functions.invoke('whoami'));
-    assert.deepEqual(expired, { status: 401, body: { msg: 'Invalid JWT' } });
+    assert.deepEqual(expired, { status: 401, body: { error: { code: 'unauthorized', message: 'Invalid JWT' }, msg: 'Invalid JWT' } });
     const forged = await errorOf(client(await userToken(USER.alice, { secret: 'some-other-secret-that-is-long-enough-to-sign' })).functions.invoke('whoami'));
-    assert.deepEqual(forged, { status: 401, body: { msg: 'Invalid JWT' } });
+    assert.deepEqual(forged, { status: 401, body: { error: { code: 'unauthorized', message: 'Invalid JWT' }, msg: 'Invalid JWT' } });
   });
 
   it('refuses a request without Authorization or apikey with 401 Missing authorization header', async () => {
     const res = await fetch(`${apiUrl()}/functions/v1/whoami`, { method: 'POST' });
     assert.equal(res.status, 401);
-    assert.deepEqual(await res.json(), { msg: 'Error: Missing authorization header' });
+    assert.deepEqual(await res.json(), { error: { code: 'unauthorized', message: 'Error: Missing authorization header' }, msg: 'Error: Missing authorization header' });
   });
 
   it('maps the apikey header (legacy JWT, publishable and secret keys) to a bearer token', async () => {
@@ -80,7 +80,7 @@ describe('functions: environment, errors and routing', () => {
 
   it('answers 500 for a throwing function and keeps serving', async () => {
     const crash = await errorOf(serviceClient().functions.invoke('fixture-crash'));
-    assert.deepEqual(crash, { status: 500, body: { code: 'Internal Server Error', message: 'Request failed due to an internal server error' } });
+    assert.deepEqual(crash, { status: 500, body: { error: { code: 'internal', message: 'Request failed due to an internal server error' } } });
     const stray = await fetch(`${apiUrl()}/functions/v1/fixture-crash/async`, { headers: { apikey: serviceRoleKey() } });
     assert.equal(await stray.text(), 'still fine');
     const health = await fetch(`${apiUrl()}/health`);
@@ -93,7 +93,7 @@ describe('functions: environment, errors and routing', () => {
     for (const name of ['no-such-function', '_shared', '..%2Fscripts']) {
       const res = await fetch(`${apiUrl()}/functions/v1/${name}`, { headers: { apikey: anonKey() } });
       assert.equal(res.status, 404, name);
-      assert.equal(await res.text(), 'Function not found');
+      assert.deepEqual(await res.json(), { error: { code: 'not_found', message: 'Function not found' } });
     }
   });
 

@@ -8,14 +8,33 @@ export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
 let pool: Sql | undefined;
+let lockPool: Sql | undefined;
+
+function connectTo(max: number): Sql {
+  const url = Deno.env.get("SUPABASE_DB_URL");
+  if (!url) throw new Error("SUPABASE_DB_URL is not set");
+  return postgres(url, { prepare: false, max, idle_timeout: 20, onnotice: () => {} });
+}
 
 export function db(): Sql {
-  if (!pool) {
-    const url = Deno.env.get("SUPABASE_DB_URL");
-    if (!url) throw new Error("SUPABASE_DB_URL is not set");
-    pool = postgres(url, { prepare: false, max: 10, idle_timeout: 20, onnotice: () => {} });
-  }
-  return pool;
+  return pool ??= connectTo(10);
+}
+
+/**
+ * Run fn while holding a transaction-scoped advisory lock, or answer `{locked: false}` at once when
+ * another run holds it. The lock's transaction lives on a small pool of its own: fn's work uses
+ * db(), so a lock holder never waits for a connection that other lock holders keep busy (with one
+ * shared pool, enough concurrent callers each hold a connection in a lock transaction and wait
+ * for a second one forever).
+ */
+export async function withTryLock<T>(key: string, fn: () => Promise<T>): Promise<{ locked: false } | { locked: true; value: T }> {
+  lockPool ??= connectTo(2);
+  let outcome: { locked: false } | { locked: true; value: T } = { locked: false };
+  await lockPool.begin(async (lock) => {
+    const [{ locked }] = await lock`select pg_try_advisory_xact_lock(hashtext(${key})) as locked`;
+    if (locked) outcome = { locked: true, value: await fn() };
+  });
+  return outcome;
 }
 
 async function inRole<T>(role: string, claims: Record<string, unknown>, fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -1,11 +1,12 @@
 // The submit-feedback contract, shared by the function and (through types/feedback-contract.ts)
 // by frontends. Ratings are thumbs: -1 down, +1 up; null withdraws the feedback.
 import { z } from "zod";
+import { storableString } from "./validate.ts";
 
 export const submitFeedbackSchema = z.object({
   message_id: z.string().uuid(),
   rating: z.union([z.literal(-1), z.literal(1), z.null()]),
-  comment: z.string().max(2000).nullable().optional(),
+  comment: storableString(z.string().max(2000)).nullable().optional(),
 }).strict();
 
 export const withdrawFeedbackSchema = z.object({ message_id: z.string().uuid() }).strict();

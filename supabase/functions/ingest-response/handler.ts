@@ -8,12 +8,14 @@
 // Callers: the conversation's owner (user JWT) or service_role.
 import { z } from "zod";
 import { type Caller, getCaller, requireRole } from "../_shared/auth.ts";
-import { asCaller, asServiceRole, db } from "../_shared/db.ts";
+import { asCaller, asServiceRole } from "../_shared/db.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { serviceStorage, storageAs } from "../_shared/storage.ts";
-import { parseJsonBody } from "../_shared/validate.ts";
+import { parseJsonBody, storableString, textProblem } from "../_shared/validate.ts";
+import { claimIngestion } from "./claim.ts";
+import { parseAndRecord, parseAndRecordIn } from "./outcome.ts";
 import {
-  BUCKET, type Conversation, type IngestionRow, parseAndRecord, pendingAnswer, rawObjectPath, recordPending, recordStored, sha256Hex, uploadRaw,
+  BUCKET, type Conversation, type IngestionRow, pendingAnswer, rawObjectPath, recordPending, recordStored, recordStoredIn, sha256Hex, uploadRaw,
 } from "./pipeline.ts";
 
 /** Raw responses up to 5 MB; the JSON body around them a little more. */
@@ -22,20 +24,21 @@ const MAX_BODY_BYTES = MAX_RAW_BYTES + 64 * 1024;
 
 const ingestSchema = z.object({
   conversation_id: z.string().uuid(),
-  raw_response: z.string(),
-  model: z.string().min(1).max(100).optional(),
-  finish_reason: z.string().min(1).max(50).optional(),
+  // Stored as bytes in storage; kept as text while storage is down, so it must be storable text.
+  raw_response: storableString(),
+  model: storableString(z.string().min(1).max(100)).optional(),
+  finish_reason: storableString(z.string().min(1).max(50)).optional(),
   usage: z.object({
     input_tokens: z.number().int().min(0).max(10_000_000),
     output_tokens: z.number().int().min(0).max(10_000_000),
     cost: z.number().min(0).max(100_000),
   }).strict().optional(),
-  idempotency_key: z.string().min(1).max(200).optional(),
+  idempotency_key: storableString(z.string().min(1).max(200)).optional(),
 }).strict();
 
 const reparseSchema = z.object({
   conversation_id: z.string().uuid(),
-  corrected_payload: z.string().min(1).max(MAX_RAW_BYTES).optional(),
+  corrected_payload: storableString(z.string().min(1).max(MAX_RAW_BYTES)).optional(),
 }).strict();
 
 const resumeSchema = z.object({ ingestion_id: z.string().uuid() }).strict();
@@ -58,12 +61,12 @@ function storageFor(caller: Caller) {
   return caller.role === "service_role" ? serviceStorage() : storageAs(caller);
 }
 
-function objectUrl(path: string): string {
-  return `${Deno.env.get("SUPABASE_URL")}/storage/v1/object/${BUCKET}/${path}`;
-}
-
 async function ingest(req: Request, caller: Caller): Promise<Response> {
   const body = await parseJsonBody(req, ingestSchema, MAX_BODY_BYTES);
+  // Usage is billing: only trusted server code (service_role) may report it.
+  if (body.usage && caller.role !== "service_role") {
+    throw new HttpError(403, "forbidden", "usage is recorded by server-side code with the service_role key, not by users");
+  }
   const bytes = new TextEncoder().encode(body.raw_response);
   if (bytes.length > MAX_RAW_BYTES) throw new HttpError(413, "payload_too_large", `raw_response over ${MAX_RAW_BYTES} bytes`);
   if (bytes.length === 0) throw new HttpError(422, "unprocessable", "raw_response is empty");
@@ -71,29 +74,31 @@ async function ingest(req: Request, caller: Caller): Promise<Response> {
   const sha = await sha256Hex(bytes);
   const dedupeKey = body.idempotency_key ?? `sha256:${sha}`;
 
-  const [existing] = await asServiceRole((tx) => tx<IngestionRow[]>`
-    select * from public.raw_response_ingestions where conversation_id = ${conv.id} and dedupe_key = ${dedupeKey}`);
-  if (existing?.result) return json(existing.result);
-  if (existing?.status === "storage_pending") return json(pendingAnswer(conv.id), 202);
-  if (existing) {
-    // Stored by an earlier attempt that stopped before parsing: continue from the stored bytes.
-    return json(await parseAndRecord(conv, existing.id, body.raw_response));
+  const claim = await claimIngestion(conv, { dedupeKey, sha, size: bytes.length, model: body.model, finishReason: body.finish_reason, usage: body.usage });
+  const ing = claim.row;
+  if (claim.kind === "existing") {
+    if (ing.result) return json(ing.result);
+    if (ing.status === "storage_pending") return json(pendingAnswer(conv.id), 202);
+    // Stored by an earlier request that stopped before parsing: continue from the same bytes.
+    return json(await parseAndRecord(conv, ing.id, body.raw_response));
   }
-
-  const path = rawObjectPath(conv, sha);
+  const path = rawObjectPath(conv, ing);
   const upload = await uploadRaw(storageFor(caller), path, bytes);
   if (!upload.ok) {
-    await recordPending(conv, { dedupeKey, sha, raw: body.raw_response, size: bytes.length, model: body.model, finishReason: body.finish_reason, usage: body.usage, error: upload.error });
+    await recordPending(conv, ing.id, body.raw_response, upload.error);
     return json(pendingAnswer(conv.id), 202);
   }
-  const ing = await recordStored(conv, { dedupeKey, sha, path, url: objectUrl(path), size: bytes.length, model: body.model, finishReason: body.finish_reason, usage: body.usage });
+  await recordStored(conv, ing.id, { path, size: bytes.length });
   return json(await parseAndRecord(conv, ing.id, body.raw_response));
 }
 
 async function readStored(path: string): Promise<string> {
   const { data, error } = await serviceStorage().from(BUCKET).download(path);
   if (error || !data) throw new HttpError(503, "internal", `cannot read the stored raw response: ${error?.message ?? "no data"}`);
-  return await data.text();
+  const text = await data.text();
+  // Bytes uploaded by other means may hold what the database cannot take as text.
+  if (textProblem(text)) throw new HttpError(422, "unprocessable", `the stored raw response ${textProblem(text)}; correct it with corrected_payload`);
+  return text;
 }
 
 async function reparse(req: Request, caller: Caller): Promise<Response> {
@@ -116,32 +121,37 @@ async function reparse(req: Request, caller: Caller): Promise<Response> {
   return json(await parseAndRecord(conv, ing.id, await readStored(ing.storage_path!), { again: true }));
 }
 
+/**
+ * Upload a storage_pending response and finish it, all in one transaction on one connection: the
+ * row lock serialises overlapping resumes of one ingestion (the scheduled run and the script), and
+ * no connection is held while waiting for another (a lock held on one pooled connection while the
+ * work asks the same pool for more deadlocks once the pool is exhausted).
+ */
 async function resume(req: Request, caller: Caller): Promise<Response> {
   requireRole(caller, "service_role");
   const body = await parseJsonBody(req, resumeSchema);
-  // One resume per ingestion at a time (the scheduled run and the script may overlap): the lock is
-  // held by this transaction while the work runs on other connections.
-  return await db().begin(async (lock) => {
-    await lock`select pg_advisory_xact_lock(hashtext(${`ingest-resume:${body.ingestion_id}`}))`;
-    const [ing] = await asServiceRole((tx) => tx<IngestionRow[]>`select * from public.raw_response_ingestions where id = ${body.ingestion_id}`);
+  const outcome = await asServiceRole(async (tx) => {
+    const [ing] = await tx<IngestionRow[]>`select * from public.raw_response_ingestions where id = ${body.ingestion_id} for update`;
     if (!ing) throw new HttpError(404, "not_found", "no such ingestion");
     if (ing.status !== "storage_pending" || ing.pending_raw_text === null) {
       // Already resumed (by an overlapping run): its outcome is the answer.
-      if (ing.result) return json(ing.result);
+      if (ing.result) return { answer: ing.result };
       throw new HttpError(409, "conflict", `the ingestion is ${ing.status}, not storage_pending`);
     }
-    const [conv] = await asServiceRole((tx) => tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`);
-    const bytes = new TextEncoder().encode(ing.pending_raw_text);
-    const path = rawObjectPath(conv, ing.content_sha256);
+    const [conv] = await tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`;
+    const raw = ing.pending_raw_text;
+    const bytes = new TextEncoder().encode(raw);
+    const path = rawObjectPath(conv, ing);
     const upload = await uploadRaw(serviceStorage(), path, bytes);
     if (!upload.ok) {
-      await asServiceRole((tx) => tx`update public.raw_response_ingestions set last_error = ${upload.error} where id = ${ing.id}`);
-      throw new HttpError(503, "internal", `storage is still unavailable: ${upload.error}`);
+      await tx`update public.raw_response_ingestions set last_error = ${upload.error.slice(0, 2000)} where id = ${ing.id}`;
+      return { unavailable: upload.error };
     }
-    const raw = ing.pending_raw_text;
-    await recordStored(conv, { dedupeKey: ing.dedupe_key, sha: ing.content_sha256, path, url: objectUrl(path), size: bytes.length, pendingId: ing.id });
-    return json(await parseAndRecord(conv, ing.id, raw));
+    await recordStoredIn(tx, conv, ing.id, { path, size: bytes.length });
+    return { answer: await parseAndRecordIn(tx, conv, ing.id, raw) };
   });
+  if ("unavailable" in outcome) throw new HttpError(503, "internal", `storage is still unavailable: ${outcome.unavailable}`);
+  return json(outcome.answer);
 }
 
 export const handler = withHttp(["POST"], async (req) => {

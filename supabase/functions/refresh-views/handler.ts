@@ -8,14 +8,14 @@
 // logged and the others still run.
 import { z } from "zod";
 import { getCaller, requireRole } from "../_shared/auth.ts";
-import { asServiceRole, db } from "../_shared/db.ts";
+import { asServiceRole, db, withTryLock } from "../_shared/db.ts";
 import { json, withHttp } from "../_shared/http.ts";
-import { parseJsonBody } from "../_shared/validate.ts";
+import { parseJsonBody, storableString } from "../_shared/validate.ts";
 
 const bodySchema = z.object({
   job: z.enum(["refresh", "daily", "maintenance", "all"]).default("refresh"),
   include_today: z.boolean().default(false),
-  trigger: z.string().min(1).max(100).default("manual"),
+  trigger: storableString(z.string().min(1).max(100)).default("manual"),
 }).strict();
 
 type Step = { name: string; run: () => Promise<number> };
@@ -99,15 +99,9 @@ export const handler = withHttp(["POST"], async (req) => {
   const body = await parseJsonBody(req, bodySchema, undefined, { emptyAs: {} });
   const t0 = performance.now();
 
-  // The lock lives in a transaction held for the whole run; the steps use other connections.
-  return await db().begin(async (lock) => {
-    const [{ locked }] = await lock`select pg_try_advisory_xact_lock(hashtext('assistant-platform:refresh-views')) as locked`;
-    if (!locked) {
-      await asServiceRole((tx) => tx`
-        insert into private.job_runs (job, trigger, status, finished_at, duration_ms, summary)
-        values (${body.job}, ${body.trigger}, 'skipped', clock_timestamp(), 0, '{"reason": "another run holds the lock"}')`);
-      return json({ status: "skipped", job: body.job, reason: "another refresh-views run is in progress" });
-    }
+  // One run at a time: the lock lives in a transaction of its own, on a connection apart from the
+  // pool the steps use (see withTryLock), held for the whole run.
+  const run = await withTryLock("assistant-platform:refresh-views", async () => {
     const [run] = await asServiceRole((tx) => tx`insert into private.job_runs (job, trigger) values (${body.job}, ${body.trigger}) returning id`);
     const steps: StepResult[] = [];
     for (const step of stepsFor(body.job, body.include_today)) steps.push(await runStep(run.id, step));
@@ -118,6 +112,13 @@ export const handler = withHttp(["POST"], async (req) => {
       update private.job_runs set status = ${status}, finished_at = clock_timestamp(), duration_ms = ${summary.duration_ms},
         summary = ${tx.json(summary as never)}
       where id = ${run.id}`);
-    return json(summary);
+    return summary;
   });
+  if (!run.locked) {
+    await asServiceRole((tx) => tx`
+      insert into private.job_runs (job, trigger, status, finished_at, duration_ms, summary)
+      values (${body.job}, ${body.trigger}, 'skipped', clock_timestamp(), 0, '{"reason": "another run holds the lock"}')`);
+    return json({ status: "skipped", job: body.job, reason: "another refresh-views run is in progress" });
+  }
+  return json(run.value);
 });

@@ -25,6 +25,10 @@ export const entityTooLarge = () => new StorageError("413", "EntityTooLarge", "P
 export const invalidMimeType = (type: string) =>
   new StorageError("415", "InvalidMimeType", "invalid_mime_type", `mime type ${type} is not supported`);
 
+/** Storage's error body for a status the gateway itself answers (before or around the service). */
+export const gatewayStorageError = (status: number, code: string, message: string) =>
+  storageErrorResponse(new StorageError(String(status), code, code, message, status === 405 || status === 404 ? status : 400));
+
 export function storageErrorResponse(err: unknown): Response {
   if (err instanceof StorageError) {
     return new Response(JSON.stringify({ statusCode: err.statusCode, code: err.code, error: err.error, message: err.message }), {
@@ -35,6 +39,11 @@ export function storageErrorResponse(err: unknown): Response {
   const pg = err as { code?: string; message?: string };
   if (pg.code === "42501") return storageErrorResponse(accessDenied(/row-level security/.test(pg.message ?? "") ? undefined : pg.message));
   if (pg.code === "23505") return storageErrorResponse(duplicate());
+  if ((err as Error)?.name === "PostgresError" && /^2[23]/.test(pg.code ?? "")) {
+    // A value the database refused: the caller's input (validation should have caught it first).
+    console.error("storage: a value the database refused reached it", err);
+    return storageErrorResponse(invalidRequest(`the database refused a value (SQLSTATE ${pg.code})`));
+  }
   console.error("storage: internal error", err);
   return new Response(JSON.stringify({ statusCode: "500", code: "InternalError", error: "internal", message: "Internal Server Error" }), {
     status: 500,

@@ -1,0 +1,73 @@
+// Signed URLs: POST /object/sign/<bucket>/<name> {expiresIn}, POST /object/sign/<bucket>
+// {expiresIn, paths}, and GET /object/sign/<bucket>/<name>?token=… to fetch with one. Tokens are
+// HS256 JWTs with the project secret whose `url` claim names the object, as the real service's.
+import { jwtVerify, SignJWT } from "jose";
+import type { StorageContext } from "./api.ts";
+import { serviceCaller } from "./db.ts";
+import { invalidJwt, StorageError } from "./errors.ts";
+import { nameList, type ObjectKey, readJsonObject, wholeNumber } from "./input.ts";
+import { objectRow, serveFile } from "./objects.ts";
+
+/** Ten years: a signed URL may live long, but its expiry must stay a valid JWT time. */
+const MAX_EXPIRES_IN = 10 * 366 * 86_400;
+
+async function signToken(ctx: StorageContext, url: string, expiresIn: number): Promise<string> {
+  return await new SignJWT({ url })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn)
+    .sign(new TextEncoder().encode(ctx.config.jwtSecret));
+}
+
+function expiresIn(body: Record<string, unknown>): number {
+  if (body.expiresIn === undefined) throw new StorageError("400", "InvalidRequest", "Invalid Request", "expiresIn is required");
+  return wholeNumber(body.expiresIn, "expiresIn", 0, 1, MAX_EXPIRES_IN);
+}
+
+function signedPath(key: ObjectKey, token: string): string {
+  const encoded = key.name.split("/").map(encodeURIComponent).join("/");
+  return `/object/sign/${encodeURIComponent(key.bucket)}/${encoded}?token=${token}`;
+}
+
+export async function sign(ctx: StorageContext, req: Request, key: ObjectKey): Promise<Response> {
+  const caller = await ctx.caller(req);
+  const seconds = expiresIn(await readJsonObject(req));
+  await ctx.bucket(key.bucket);
+  await objectRow(ctx, caller, key, "storage.object.sign");
+  return ctx.json({ signedURL: signedPath(key, await signToken(ctx, `${key.bucket}/${key.name}`, seconds)) });
+}
+
+export async function signMany(ctx: StorageContext, req: Request, bucketId: string): Promise<Response> {
+  const caller = await ctx.caller(req);
+  const body = await readJsonObject(req);
+  const seconds = expiresIn(body);
+  const paths = nameList(body.paths, "paths");
+  await ctx.bucket(bucketId);
+  const visible = new Set((await ctx.db.as(caller, "storage.object.sign", (tx) => tx`
+    select name from storage.objects where bucket_id = ${bucketId} and name = any(${paths})`)).map((r) => r.name));
+  const out = [];
+  for (const p of paths) {
+    out.push(visible.has(p)
+      ? { error: null, path: p, signedURL: signedPath({ bucket: bucketId, name: p }, await signToken(ctx, `${bucketId}/${p}`, seconds)) }
+      : { error: "Either the object does not exist or you do not have access to it", path: p, signedURL: null });
+  }
+  return ctx.json(out);
+}
+
+export async function fetchSigned(ctx: StorageContext, req: Request, url: URL, key: ObjectKey): Promise<Response> {
+  const token = url.searchParams.get("token");
+  if (!token) throw invalidJwt("the signed URL has no token");
+  let payload: Record<string, unknown>;
+  try {
+    payload = (await jwtVerify(token, new TextEncoder().encode(ctx.config.jwtSecret), { algorithms: ["HS256"], requiredClaims: ["exp"] })).payload;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_JWT_EXPIRED") {
+      throw new StorageError("400", "InvalidJWT", "ExpiredToken", "The provided token has expired.");
+    }
+    throw invalidJwt("the signed URL's token is not valid");
+  }
+  if (payload.url !== `${key.bucket}/${key.name}`) throw new StorageError("400", "InvalidSignature", "InvalidSignature", "The url do not match the signature");
+  const row = await objectRow(ctx, serviceCaller, key, "storage.object.get_signed");
+  const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000).toUTCString() : undefined;
+  return await serveFile(ctx, row, req.method === "HEAD", url, exp ? { Expires: exp } : {});
+}
