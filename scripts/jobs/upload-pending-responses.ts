@@ -21,6 +21,7 @@ await runCli('upload-pending-responses', async () => {
     const pending = await sql<{ id: string; conversation_id: string }[]>`
       select id, conversation_id from public.raw_response_ingestions where status = 'storage_pending' order by created_at limit ${limit}`;
     let stored = 0;
+    let gone = 0;
     for (const p of pending) {
       const res = await fetch(`${config.apiUrl}/functions/v1/ingest-response/resume`, {
         method: 'POST',
@@ -31,12 +32,15 @@ await runCli('upload-pending-responses', async () => {
       if (res.ok) {
         stored++;
         console.log(`stored ${p.id} (conversation ${p.conversation_id}): ${body.processing_status}`);
+      } else if (res.status === 404) {
+        gone++; // its conversation was deleted since the list was read: nothing left to store
+        console.log(`gone ${p.id} (conversation ${p.conversation_id}): deleted meanwhile`);
       } else {
         console.log(`still pending ${p.id} (conversation ${p.conversation_id}): ${res.status} ${body?.error?.message ?? ''}`);
       }
     }
-    console.log(`${stored} of ${pending.length} pending responses stored`);
-    return stored === pending.length ? 0 : 1;
+    console.log(`${stored} of ${pending.length} pending responses stored${gone ? ` (${gone} deleted meanwhile)` : ''}`);
+    return stored + gone === pending.length ? 0 : 1;
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -5,17 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FunctionsHttpError } from '@supabase/supabase-js';
-import { anonKey, apiUrl, client, serviceClient, serviceRoleKey, userToken } from '../helpers/api.ts';
+import { apiUrl, client, serviceClient, serviceRoleKey, userToken } from '../helpers/api.ts';
 import { repoRoot } from '../../scripts/stack/config.ts';
-import { Gateway } from '../../scripts/stack/gateway.ts';
 import { freePort } from '../../scripts/stack/postgres-server.ts';
 import { asUser, connect, superuserUrl } from '../helpers/db.ts';
 import { e2eTenant } from '../helpers/e2e-tenant.ts';
+import { startOwnGateway } from '../helpers/own-gateway.ts';
 import { USER } from '../helpers/seed-ids.ts';
 
 const tenant = e2eTenant(`e2e-ingest-${process.pid}`);
@@ -141,19 +138,10 @@ describe('ingest-response', () => {
   it('accepts a response while storage is down, keeps it in the database, and the pending job finishes it later', async () => {
     const id = await newConversation();
     // A second gateway whose functions reach storage at a closed port: an injected outage.
-    const closed = await freePort();
-    const port = await freePort();
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-outage-'));
-    const db = new URL(process.env.TEST_DB_URL!);
-    const faulty = new Gateway({
-      host: '127.0.0.1', port, apiUrl: `http://127.0.0.1:${closed}`, jwtSecret: process.env.TEST_JWT_SECRET!,
-      anonKey: anonKey(), serviceRoleKey: serviceRoleKey(), dbUrl: process.env.TEST_DB_URL!,
-      storageDbUrl: `postgresql://supabase_storage_admin:postgres@${db.host}/postgres`, storageRoot: root, logFile: path.join(root, 'gateway.log'), schedules: false,
-    });
-    await faulty.start();
+    const faulty = await startOwnGateway({ apiUrl: `http://127.0.0.1:${await freePort()}` });
     try {
       const token = serviceRoleKey();
-      const call = () => fetch(`${faulty.url}/functions/v1/ingest-response`, {
+      const call = () => fetch(`${faulty.gateway.url}/functions/v1/ingest-response`, {
         method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ conversation_id: id, raw_response: GOOD, idempotency_key: 'outage-1', usage: { input_tokens: 7, output_tokens: 3, cost: 0.0001 } }),
       });
@@ -166,7 +154,6 @@ describe('ingest-response', () => {
       assert.equal((await conversationRow(id)).processing_status, 'storage_pending');
     } finally {
       await faulty.stop();
-      fs.rmSync(root, { recursive: true, force: true });
     }
     const job = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/jobs/upload-pending-responses.ts'], {
       cwd: repoRoot, encoding: 'utf8',

@@ -45,7 +45,7 @@ async function uploadPending(): Promise<number> {
     });
     await res.body?.cancel();
     if (res.ok) stored++;
-    else failures.push(`${p.id}: ${res.status}`);
+    else if (res.status !== 404) failures.push(`${p.id}: ${res.status}`); // 404: deleted since the list was read
   }
   if (failures.length) throw new Error(`${failures.length} of ${pending.length} pending responses still not stored (${failures.slice(0, 3).join(", ")})`);
   return stored;
