@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HttpError } from "./http.ts";
-import { parseJsonBody } from "./validate.ts";
+import { jsonProblem, parseJsonBody, readBodyBytes, storableText, textProblem } from "./validate.ts";
 
 const schema = z.object({ message_id: z.string().uuid(), rating: z.union([z.literal(-1), z.literal(1)]) });
 
@@ -41,4 +41,32 @@ Deno.test("parseJsonBody: an empty body stands for emptyAs where the body is opt
   const value = await parseJsonBody(new Request("http://x/", { method: "POST" }), optional, undefined, { emptyAs: {} });
   if (value.job !== "refresh") throw new Error(JSON.stringify(value));
   if ((await statusOf("")) !== 400) throw new Error("an empty body must be refused without emptyAs");
+});
+
+Deno.test("readBodyBytes stops reading an endless body as soon as it passes the limit", async () => {
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += 1024;
+      controller.enqueue(new Uint8Array(1024));
+    },
+  });
+  const req = new Request("http://x/", { method: "POST", body: endless });
+  try {
+    await readBodyBytes(req, 10 * 1024);
+    throw new Error("expected a 413");
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.status !== 413) throw err;
+  }
+  if (pulled > 64 * 1024) throw new Error(`read ${pulled} bytes of a body limited to 10 KiB`);
+});
+
+Deno.test("textProblem and jsonProblem find what Postgres cannot store; storableText replaces it", () => {
+  const problems = ["a\u0000b", "\ud800", "x\udc00", "ok", "\ud83d\ude00"].map(textProblem);
+  if (JSON.stringify(problems.map((p) => p === null)) !== JSON.stringify([false, false, false, true, true])) throw new Error(JSON.stringify(problems));
+  let deep: unknown = 1;
+  for (let i = 0; i < 40; i++) deep = { a: deep };
+  const json = [{ k: "fine" }, { "k\u0000": 1 }, { a: ["\ud800"] }, deep, { n: Infinity }].map((v) => jsonProblem(v));
+  if (json[0] !== null || json.slice(1).some((p) => p === null)) throw new Error(JSON.stringify(json));
+  if (storableText("a\u0000\ud800b") !== "a\ufffd\ufffdb") throw new Error("not replaced");
 });
