@@ -1,7 +1,9 @@
 /**
  * Continues raw responses that ingest-response accepted while storage was unavailable: for each
  * ingestion still storage_pending (oldest first), asks ingest-response to upload the kept bytes
- * and finish the pipeline (POST /functions/v1/ingest-response/resume as service_role).
+ * and finish the pipeline (POST /functions/v1/ingest-response/resume as service_role). Claims
+ * abandoned for 5 minutes (a request that died while uploading) are resumed the same way: parsed
+ * from storage if their object got there, else removed.
  *
  *   node --import tsx scripts/jobs/upload-pending-responses.ts [--limit=100]
  *
@@ -19,7 +21,9 @@ await runCli('upload-pending-responses', async () => {
   const sql = postgres(await targetDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const pending = await sql<{ id: string; conversation_id: string }[]>`
-      select id, conversation_id from public.raw_response_ingestions where status = 'storage_pending' order by created_at limit ${limit}`;
+      select id, conversation_id from public.raw_response_ingestions
+      where status = 'storage_pending' or (status = 'receiving' and updated_at < now() - interval '5 minutes')
+      order by created_at limit ${limit}`;
     let stored = 0;
     let gone = 0;
     for (const p of pending) {

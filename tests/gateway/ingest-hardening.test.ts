@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiUrl, serviceRoleKey, userToken } from '../helpers/api.ts';
+import { createHash } from 'node:crypto';
+import { apiUrl, serviceClient, serviceRoleKey, userToken } from '../helpers/api.ts';
 import { connect, superuserUrl } from '../helpers/db.ts';
 import { e2eTenant } from '../helpers/e2e-tenant.ts';
 
@@ -107,12 +108,37 @@ describe('ingest-response: usage and duplicates', () => {
   it('takes over a claim left behind by a request that died before uploading, writing one object', async () => {
     const id = await newConversation();
     const raw = turns('after a crash');
-    const sha = (await import('node:crypto')).createHash('sha256').update(raw).digest('hex');
+    const sha = createHash('sha256').update(raw).digest('hex');
     await admin()`
       insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, status, created_at, updated_at)
       values (${tenant.id}, ${id}, ${tenant.owner}, 'crashed', ${sha}, ${Buffer.byteLength(raw)}, 'receiving', now() - interval '5 minutes', now() - interval '5 minutes')`;
     const res = await post(await userToken(tenant.owner), { conversation_id: id, raw_response: raw, idempotency_key: 'crashed' });
     assert.deepEqual([res.status, res.body.processing_status], [200, 'completed']);
     assert.deepEqual(await stateOf(id), { objects: 1, ingestions: 1, statuses: 'completed', messages: 1, conversation: 'completed' });
+  });
+
+  it('resume recovers a claim abandoned after its upload (parsed from storage) and removes one abandoned before it', async () => {
+    const raw = turns('uploaded, then the request died');
+    const sha = createHash('sha256').update(raw).digest('hex');
+    const claim = async (id: string) => (await admin()`
+      insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, status, created_at, updated_at)
+      values (${tenant.id}, ${id}, ${tenant.owner}, ${`sha256:${sha}`}, ${sha}, ${Buffer.byteLength(raw)}, 'receiving', now() - interval '10 minutes', now() - interval '10 minutes')
+      returning id, created_at`)[0];
+    const resume = (ingestionId: string) => fetch(`${apiUrl()}/functions/v1/ingest-response/resume`, {
+      method: 'POST', headers: { Authorization: `Bearer ${serviceRoleKey()}` }, body: JSON.stringify({ ingestion_id: ingestionId }),
+    });
+    const uploaded = await newConversation();
+    const a = await claim(uploaded);
+    const path = `raw/${tenant.owner}/${uploaded}/${a.created_at.toISOString().replace(/[:.]/g, '-')}-${sha.slice(0, 12)}.json`;
+    const put = await serviceClient().storage.from('conversation-files').upload(path, new Blob([raw], { type: 'application/json' }));
+    assert.equal(put.error, null);
+    const recovered = await resume(a.id);
+    assert.deepEqual([recovered.status, (await recovered.json()).processing_status], [200, 'completed']);
+    assert.deepEqual(await stateOf(uploaded), { objects: 1, ingestions: 1, statuses: 'completed', messages: 1, conversation: 'completed' });
+
+    const never = await newConversation();
+    const b = await claim(never);
+    assert.equal((await resume(b.id)).status, 404);
+    assert.deepEqual(await stateOf(never), { objects: 0, ingestions: 0, statuses: null, messages: 0, conversation: 'pending' });
   });
 });

@@ -3,16 +3,17 @@
 //
 //   POST /ingest-response          {conversation_id, raw_response, model?, finish_reason?, usage?, idempotency_key?}
 //   POST /ingest-response/reparse  {conversation_id, corrected_payload?}   (a conversation in review)
-//   POST /ingest-response/resume   {ingestion_id}                          (service_role: upload a storage_pending response)
+//   POST /ingest-response/resume   {ingestion_id}                          (service_role: upload a storage_pending response,
+//                                                                           or recover a stale claim)
 //
 // Callers: the conversation's owner (user JWT) or service_role.
 import { z } from "zod";
 import { type Caller, getCaller, requireRole } from "../_shared/auth.ts";
-import { asCaller, asServiceRole } from "../_shared/db.ts";
+import { asCaller, asServiceRole, type Tx } from "../_shared/db.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { serviceStorage, storageAs } from "../_shared/storage.ts";
 import { parseJsonBody, storableString, textProblem } from "../_shared/validate.ts";
-import { claimIngestion } from "./claim.ts";
+import { CLAIM_STALE_SECONDS, claimIngestion } from "./claim.ts";
 import { parseAndRecord, parseAndRecordIn } from "./outcome.ts";
 import {
   BUCKET, type Conversation, type IngestionRow, pendingAnswer, rawObjectPath, recordPending, recordStored, recordStoredIn, sha256Hex, uploadRaw,
@@ -122,6 +123,23 @@ async function reparse(req: Request, caller: Caller): Promise<Response> {
 }
 
 /**
+ * A claim whose request died: if its object made it to storage, record and parse it from there;
+ * if not, nothing was stored and the caller got no answer, so the claim is removed (404).
+ */
+async function recoverClaim(tx: Tx, ing: IngestionRow): Promise<{ answer: Record<string, unknown> } | { gone: true }> {
+  const [conv] = await tx<Conversation[]>`select id, tenant_id, user_id, title from public.conversations where id = ${ing.conversation_id}`;
+  const path = rawObjectPath(conv, ing);
+  const { data } = await serviceStorage().from(BUCKET).download(path);
+  const raw = data ? await data.text() : null;
+  if (raw === null || (await sha256Hex(new TextEncoder().encode(raw))) !== ing.content_sha256) {
+    await tx`delete from public.raw_response_ingestions where id = ${ing.id}`;
+    return { gone: true };
+  }
+  await recordStoredIn(tx, conv, ing.id, { path, size: Number(ing.size_bytes) });
+  return { answer: await parseAndRecordIn(tx, conv, ing.id, raw) };
+}
+
+/**
  * Upload a storage_pending response and finish it, all in one transaction on one connection: the
  * row lock serialises overlapping resumes of one ingestion (the scheduled run and the script), and
  * no connection is held while waiting for another (a lock held on one pooled connection while the
@@ -131,8 +149,11 @@ async function resume(req: Request, caller: Caller): Promise<Response> {
   requireRole(caller, "service_role");
   const body = await parseJsonBody(req, resumeSchema);
   const outcome = await asServiceRole(async (tx) => {
-    const [ing] = await tx<IngestionRow[]>`select * from public.raw_response_ingestions where id = ${body.ingestion_id} for update`;
+    const [ing] = await tx<(IngestionRow & { stale: boolean })[]>`
+      select *, updated_at < now() - make_interval(secs => ${CLAIM_STALE_SECONDS}) as stale
+      from public.raw_response_ingestions where id = ${body.ingestion_id} for update`;
     if (!ing) throw new HttpError(404, "not_found", "no such ingestion");
+    if (ing.status === "receiving" && ing.stale) return await recoverClaim(tx, ing);
     if (ing.status !== "storage_pending" || ing.pending_raw_text === null) {
       // Already resumed (by an overlapping run): its outcome is the answer.
       if (ing.result) return { answer: ing.result };
@@ -150,6 +171,7 @@ async function resume(req: Request, caller: Caller): Promise<Response> {
     await recordStoredIn(tx, conv, ing.id, { path, size: bytes.length });
     return { answer: await parseAndRecordIn(tx, conv, ing.id, raw) };
   });
+  if ("gone" in outcome) throw new HttpError(404, "not_found", "the claim was abandoned before its bytes were stored; it is removed");
   if ("unavailable" in outcome) throw new HttpError(503, "internal", `storage is still unavailable: ${outcome.unavailable}`);
   return json(outcome.answer);
 }

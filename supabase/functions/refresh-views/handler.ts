@@ -34,7 +34,9 @@ async function ragMetrics(day: string): Promise<number> {
 
 async function uploadPending(): Promise<number> {
   const pending = await asServiceRole((tx) => tx`
-    select id from public.raw_response_ingestions where status = 'storage_pending' order by created_at limit 100`);
+    select id from public.raw_response_ingestions
+    where status = 'storage_pending' or (status = 'receiving' and updated_at < now() - interval '5 minutes')
+    order by created_at limit 100`);
   let stored = 0;
   const failures: string[] = [];
   for (const p of pending) {
