@@ -2,7 +2,9 @@
  * `npm start`: the local stack in the foreground. Starts the embedded PostgreSQL 17 (or uses
  * DATABASE_URL), applies the platform bootstrap, pushes migrations with the Supabase CLI,
  * seeds, prints the connection details like `supabase status`, and stops cleanly on
- * Ctrl-C / SIGTERM.
+ * Ctrl-C / SIGTERM. The database server and the gateway are supervised: one that dies is
+ * restarted (with a backoff) while the other keeps running; one that keeps failing right after
+ * start stops the stack with exit code 1.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +14,10 @@ import { embeddedUrls, prepareDatabase, resolveExternalDatabase, type DatabaseUr
 import { Gateway } from './stack/gateway.ts';
 import { assertPortFree, PostgresServer } from './stack/postgres-server.ts';
 import { StackLock } from './stack/stack-lock.ts';
+import { Supervisor, type SupervisedProcess } from './stack/supervisor.ts';
 
-/** One part of the stack; stopped in reverse order of start. */
-interface StackService { name: string; stop(): Promise<void> }
+/** One part of the stack; stopped in reverse order of start, after all were halted (no more restarts). */
+interface StackService { name: string; halt(): void; stop(): Promise<void> }
 
 function maskPassword(url: string): string {
   const u = new URL(url);
@@ -52,24 +55,32 @@ async function main(): Promise<void> {
   const lock = new StackLock(config.stateDir);
   const statusFile = path.join(config.stateDir, 'status.json');
   const services: StackService[] = [];
-  let stopping = false;
+  let stopping: Promise<never> | undefined;
 
-  const shutdown = async (code: number, reason?: string): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      if (reason) console.log(reason);
-      for (const service of [...services].reverse()) {
-        try {
-          await service.stop();
-        } catch (err) {
-          reportFatal(err, `stopping ${service.name}`);
-          code = code || 1;
-        }
+  // The first call decides the exit code; later ones (a second Ctrl-C, a start failing because
+  // we are stopping) wait for the same shutdown.
+  const shutdown = (code: number, reason?: string): Promise<never> => stopping ??= (async () => {
+    if (reason) console.log(reason);
+    for (const service of services) service.halt();
+    for (const service of [...services].reverse()) {
+      try {
+        await service.stop();
+      } catch (err) {
+        reportFatal(err, `stopping ${service.name}`);
+        code = code || 1;
       }
-      fs.rmSync(statusFile, { force: true });
-      lock.release();
     }
+    fs.rmSync(statusFile, { force: true });
+    lock.release();
     process.exit(code);
+  })();
+  const supervise = (name: string, what: SupervisedProcess, logFile: string): Supervisor => {
+    const supervisor = new Supervisor(what, { name, logFile, onGiveUp: (message) => {
+      reportFatal(new StackError(message));
+      void shutdown(1);
+    } });
+    services.push({ name, halt: () => supervisor.halt(), stop: () => supervisor.stop() });
+    return supervisor;
   };
 
   try {
@@ -93,14 +104,11 @@ async function main(): Promise<void> {
         port: config.dbPort,
         password: config.dbPassword,
       });
-      services.push({ name: 'database', stop: () => server.stop() });
+      const supervisor = supervise('database server', server, server.logFile);
       await server.recoverStaleServer();
       await assertPortFree(config.dbHost, config.dbPort, 'database', 'DB_PORT');
-      server.onExit((code) => {
-        if (!stopping) void shutdown(1, `the database server stopped unexpectedly (exit code ${code}); see ${server.logFile}`);
-      });
       if (await server.initialise()) console.log(`initialised a new database cluster in ${server.opts.dataDir}`);
-      await server.start();
+      await supervisor.start();
       urls = embeddedUrls(server, config.dbPassword);
     }
     const prepared = await prepareDatabase(urls, { dbPassword: config.dbPassword, seed: true });
@@ -118,11 +126,8 @@ async function main(): Promise<void> {
       logFile: path.join(config.stateDir, 'gateway.log'),
       pidFile: path.join(config.stateDir, 'gateway.pid'),
     });
-    services.push({ name: 'gateway', stop: () => gateway.stop() });
-    gateway.onExit((code) => {
-      if (!stopping) void shutdown(1, `the API gateway stopped unexpectedly (exit code ${code}); see ${gateway.opts.logFile}`);
-    });
-    await gateway.start();
+    await supervise('API gateway', gateway, gateway.opts.logFile!).start();
+    if (stopping) return;
     if (prepared.bootstrap === 'skipped-supabase') console.log('the database already is Supabase: platform bootstrap skipped');
     for (const line of prepared.pushOutput.split('\n')) {
       if (/^(Applying|Seeding|Remote database is up to date)/.test(line.trim())) console.log(line.trim());
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
     }, null, 2), { mode: 0o600 });
     printStatus(config, prepared, (performance.now() - t0) / 1000);
   } catch (err) {
+    if (stopping) return; // failed because a stop was requested meanwhile: that shutdown exits
     reportFatal(err);
     await shutdown(1);
   }

@@ -34,11 +34,13 @@ export interface GatewayOptions {
   pidFile?: string;
   /** Run private.job_schedules in the gateway (the local Supabase Cron). Default true. */
   schedules?: boolean;
+  /** Added to the gateway process's environment last (overriding everything above). */
+  extraEnv?: Record<string, string>;
 }
 
 export class Gateway {
   private child?: ChildProcess;
-  private exitListeners: ((code: number | null) => void)[] = [];
+  private exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
 
   constructor(readonly opts: GatewayOptions) {}
 
@@ -46,7 +48,12 @@ export class Gateway {
     return `http://${this.opts.host}:${this.opts.port}`;
   }
 
-  onExit(listener: (code: number | null) => void): void {
+  /** The running gateway process's pid (undefined before start and once it has exited). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
     this.exitListeners.push(listener);
   }
 
@@ -94,17 +101,18 @@ export class Gateway {
         GATEWAY_CONFIG_TOML: this.opts.configToml ?? path.join(supabaseDir, 'config.toml'),
         ...(this.opts.envFile ? { GATEWAY_ENV_FILE: this.opts.envFile } : {}),
         GATEWAY_SCHEDULES: this.opts.schedules === false ? 'off' : 'on',
+        ...this.opts.extraEnv,
       },
     });
     if (typeof out === 'number') fs.closeSync(out);
     this.child = child;
     if (this.opts.pidFile && child.pid) new PidFile(this.opts.pidFile).write(child.pid);
     let exited = false;
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       exited = true;
       this.child = undefined;
       if (this.opts.pidFile) new PidFile(this.opts.pidFile).remove();
-      for (const l of this.exitListeners) l(code);
+      for (const l of this.exitListeners) l(code, signal);
     });
     const deadline = Date.now() + 60_000;
     while (true) {

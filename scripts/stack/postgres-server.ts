@@ -11,6 +11,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { StackError } from '../lib/stack-error.ts';
 import { assertTraversable, serverIdentity, type OsIdentity } from './os-user.ts';
+import { killServerProcessesIn } from './server-processes.ts';
 
 /** The cluster's bootstrap superuser, as on hosted Supabase (postgres is not a superuser there). */
 export const CLUSTER_SUPERUSER = 'supabase_admin';
@@ -90,7 +91,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class PostgresServer {
   private child?: ChildProcess;
   private identity?: OsIdentity;
-  private exitListeners: ((code: number | null) => void)[] = [];
+  private exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+  /** Set when our server exited: backends of a postmaster that died may linger. */
+  private mayHaveLeftovers = false;
   readonly logFile: string;
 
   constructor(readonly opts: PostgresServerOptions) {
@@ -182,9 +185,19 @@ export class PostgresServer {
     }
   }
 
+  /** Stop the backends a server that died (kill -9, a crash) left behind. */
+  private async reapLeftovers(): Promise<void> {
+    if (!this.mayHaveLeftovers) return;
+    if (!(await killServerProcessesIn(this.opts.dataDir))) {
+      throw new StackError(`processes of the database server that died still run in ${this.opts.dataDir}`, 'stop them (kill -9), then start again');
+    }
+    this.mayHaveLeftovers = false;
+  }
+
   async start(): Promise<void> {
     const bins = await binaries();
     this.identity ??= serverIdentity();
+    await this.reapLeftovers();
     await this.recoverStaleServer();
     await assertPortFree(this.opts.host, this.opts.port, 'database', 'DB_PORT');
     const settings: Record<string, string> = {
@@ -203,10 +216,11 @@ export class PostgresServer {
     fs.closeSync(logFd);
     this.child = child;
     let exited = false;
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       exited = true;
       this.child = undefined;
-      for (const l of this.exitListeners) l(code);
+      this.mayHaveLeftovers = true;
+      for (const l of this.exitListeners) l(code, signal);
     });
     const deadline = Date.now() + 60_000;
     while (true) {
@@ -243,7 +257,7 @@ export class PostgresServer {
     }
   }
 
-  onExit(listener: (code: number | null) => void): void {
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
     this.exitListeners.push(listener);
   }
 
@@ -254,9 +268,11 @@ export class PostgresServer {
   /** Fast shutdown (SIGINT), escalating if the server does not go away. */
   async stop(): Promise<void> {
     const pid = this.child?.pid;
-    if (!pid) return;
+    if (!pid) return await this.reapLeftovers();
     (await signalAndWait(pid, 'SIGINT', 20_000)) || (await signalAndWait(pid, 'SIGQUIT', 5_000)) || (await signalAndWait(pid, 'SIGKILL', 5_000));
     this.child = undefined;
+    this.mayHaveLeftovers = true;
+    await this.reapLeftovers(); // backends left by a postmaster that had to be killed
   }
 }
 

@@ -4,67 +4,18 @@
  * hint on bad settings. Each case uses its own state folder and ports.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import { repoRoot } from '../../scripts/stack/config.ts';
 import { freePort } from '../../scripts/stack/postgres-server.ts';
 import { connect, superuserUrl } from '../helpers/db.ts';
+import { cleanUpStacks, newStateDir, serverProcessesFor, startStack, waitFor } from '../helpers/stack-run.ts';
 
-const children = new Set<ChildProcess>();
-const stateDirs: string[] = [];
-after(() => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const d of stateDirs) {
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: d } });
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-});
-
-function newStateDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-stack-'));
-  fs.chmodSync(d, 0o755);
-  stateDirs.push(d);
-  return d;
-}
-
-interface Running { child: ChildProcess; output: () => string; exited: Promise<number | null> }
-
-function startStack(env: Record<string, string>, as?: { uid: number; gid: number }): Running {
-  const baseEnv = { ...process.env };
-  delete baseEnv.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
-  children.add(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { children.delete(child); resolve(code); }));
-  return { child, output: () => out, exited };
-}
-
-async function waitFor(run: Running, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(run.output())) {
-    if (run.child.exitCode !== null) throw new Error(`stack exited (${run.child.exitCode}) before ${pattern}:\n${run.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function serverProcessesFor(dataDir: string): number[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return cmd.includes(dataDir) && /^\d+ \(.*\) [^Z]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
-}
+after(cleanUpStacks);
 
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+\(.+:\d+:\d+\)$/m, `stack trace printed:\n${text}`);
 

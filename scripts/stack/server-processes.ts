@@ -1,0 +1,44 @@
+/**
+ * The processes of one PostgreSQL data folder, found through /proc (Linux): every server process
+ * runs with the data folder as its working directory. PostgreSQL puts each child in a session of
+ * its own, so when the postmaster dies (kill -9, a crash) its backends cannot be found by process
+ * group; they keep the old shared memory attached, and a new server refuses to start until they
+ * are gone.
+ */
+import fs from 'node:fs';
+
+/** Pids of the live (not zombie) postgres processes working in dataDir. */
+export function serverProcessesIn(dataDir: string): number[] {
+  let dir: string;
+  try {
+    dir = fs.realpathSync(dataDir);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (comm === 'postgres' && state !== 'Z' && fs.readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
+    } catch { /* gone meanwhile, or not ours to inspect */ }
+  }
+  return pids;
+}
+
+/** SIGKILL the postgres processes left in dataDir and wait (bounded) until they are gone. True when they are. */
+export async function killServerProcessesIn(dataDir: string, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pids = serverProcessesIn(dataDir); pids.length; pids = serverProcessesIn(dataDir)) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch { /* gone meanwhile */ }
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
