@@ -1,6 +1,6 @@
 /**
- * `npm start`: the local stack in the foreground. Starts the embedded PostgreSQL 17 (or uses
- * DATABASE_URL), applies the platform bootstrap, pushes migrations with the Supabase CLI,
+ * `npm start`: the local stack in the foreground. Starts the embedded PostgreSQL 17 (PG_MAJOR=15:
+ * the machine's PostgreSQL 15; or uses DATABASE_URL), applies the platform bootstrap, pushes migrations with the Supabase CLI,
  * seeds, prints the connection details like `supabase status`, and stops cleanly on
  * Ctrl-C / SIGTERM. The database server and the gateway are supervised: one that dies is
  * restarted (with a backoff) while the other keeps running; one that keeps failing right after
@@ -13,6 +13,7 @@ import { loadStackConfig, postgresUrl, type StackConfig } from './stack/config.t
 import { embeddedUrls, prepareDatabase, resolveExternalDatabase, type DatabaseUrls } from './stack/database.ts';
 import { Gateway } from './stack/gateway.ts';
 import { assertPortFree, PostgresServer } from './stack/postgres-server.ts';
+import { stackDataDir } from './stack/stack-data.ts';
 import { StackLock } from './stack/stack-lock.ts';
 import { Supervisor, type SupervisedProcess } from './stack/supervisor.ts';
 
@@ -98,12 +99,10 @@ async function main(): Promise<void> {
     if (config.externalDatabaseUrl) {
       urls = await resolveExternalDatabase(config.externalDatabaseUrl, config.dbPassword);
     } else {
-      const server = new PostgresServer({
-        dataDir: path.join(config.stateDir, 'db'),
-        host: config.dbHost,
-        port: config.dbPort,
-        password: config.dbPassword,
-      });
+      const where = { host: config.dbHost, port: config.dbPort, password: config.dbPassword };
+      const { dataDir, note } = await stackDataDir(config.stateDir, where);
+      if (note) console.log(note);
+      const server = new PostgresServer({ dataDir, logFile: path.join(config.stateDir, 'db.log'), ...where });
       const supervisor = supervise('database server', server, server.logFile);
       await server.recoverStaleServer();
       await assertPortFree(config.dbHost, config.dbPort, 'database', 'DB_PORT');

@@ -1,9 +1,12 @@
 /**
- * `npm test`: one throwaway PostgreSQL 17 (bootstrapped, migrated by the Supabase CLI, seeded),
- * then the TypeScript tests (node:test) and the Deno tests against it, then a last line
- * `N passed, N failed` counting both runners.
+ * `npm test`: for each PostgreSQL lane (the embedded 17, then the machine's 15 with pg_cron), one
+ * throwaway database (bootstrapped, migrated by the Supabase CLI, seeded) and gateway, the
+ * TypeScript tests (node:test) and the Deno tests against them; then a last line
+ * `N passed, N failed` counting both runners of both lanes.
  *
- *   npm test                      everything
+ *   npm test                      everything, on both lanes (a missing PostgreSQL 15 is one line
+ *                                 locally and a failure in CI)
+ *   npm test -- --pg 15           one lane (15 or 17; PG_MAJOR=15 does the same)
  *   npm test -- tests/db          only TypeScript test files under a path (Deno tests are skipped
  *                                 unless a path under tests/deno or supabase/functions is given)
  */
@@ -13,10 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { reportFatal } from './lib/stack-error.ts';
+import { planLanes } from './lib/test-lanes.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from './stack/config.ts';
 import { startThrowawayDatabase } from './stack/database.ts';
 import { Gateway } from './stack/gateway.ts';
-import { freePort } from './stack/postgres-server.ts';
+import type { PgMajor } from './stack/pg-binaries.ts';
+import { freePort } from './stack/ports.ts';
 import { denoBin } from './stack/types.ts';
 
 interface Counts { passed: number; failed: number; skipped: number }
@@ -104,19 +109,14 @@ async function runDenoTests(paths: string[], env: NodeJS.ProcessEnv): Promise<Co
   return counts;
 }
 
-async function main(): Promise<number> {
-  const selected = process.argv.slice(2).map((p) => path.resolve(p));
-  const under = (file: string) => !selected.length || selected.some((s) => file === s || file.startsWith(s + path.sep));
-  const nodeFiles = findFiles(path.join(repoRoot, 'tests'), /\.test\.ts$/).filter(under);
-  const denoFiles = [
-    ...findFiles(path.join(repoRoot, 'tests', 'deno'), /_test\.ts$/),
-    ...findFiles(path.join(repoRoot, 'supabase', 'functions'), /_test\.ts$/),
-  ].filter(under);
+interface LaneResult { major: PgMajor; version: string; node: Counts; deno: Counts; seconds: number }
 
+/** One lane: a throwaway database of that major and a gateway, then both runners against them. */
+async function runLane(major: PgMajor, nodeFiles: string[], denoFiles: string[]): Promise<LaneResult> {
   const t0 = performance.now();
-  console.log('test database: starting a throwaway PostgreSQL, bootstrapping, pushing migrations, seeding...');
-  const db = await startThrowawayDatabase({ seed: true });
-  console.log(`test database ready on port ${db.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`\n== PostgreSQL ${major} lane ==\ntest database: starting a throwaway PostgreSQL ${major}, bootstrapping, pushing migrations, seeding...`);
+  const db = await startThrowawayDatabase({ seed: true, major, pgCron: major === 15 });
+  console.log(`test database (PostgreSQL ${db.version}${db.pgCron ? ', pg_cron' : ''}) ready on port ${db.port} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const host = `127.0.0.1:${db.port}`;
   const anonKey = await signApiKey('anon', DEFAULT_JWT_SECRET);
   const serviceRoleKey = await signApiKey('service_role', DEFAULT_JWT_SECRET);
@@ -147,6 +147,11 @@ async function main(): Promise<number> {
   console.log(`test gateway ready on ${gateway.url} (log ${gateway.opts.logFile})`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // Servers the tests start themselves (npm start, gen:types, bench) use this lane's PostgreSQL.
+    PG_MAJOR: String(major),
+    TEST_PG_MAJOR: String(major),
+    TEST_PG_VERSION: db.version,
+    TEST_PG_CRON: db.pgCron ? '1' : '0',
     TEST_DB_URL: db.postgresUrl,
     TEST_SUPERUSER_URL: db.superuserUrl,
     TEST_AUTHENTICATOR_URL: `postgresql://authenticator:postgres@${host}/postgres`,
@@ -169,8 +174,46 @@ async function main(): Promise<number> {
     fs.rmSync(storageRoot, { recursive: true, force: true });
     fs.rmSync(gateway.opts.logFile!, { force: true });
   }
-  const total = { passed: node.passed + deno.passed, failed: node.failed + deno.failed, skipped: node.skipped + deno.skipped };
-  console.log(`\nnode:test ${node.passed} passed, ${node.failed} failed, ${node.skipped} skipped; deno test ${deno.passed} passed, ${deno.failed} failed, ${deno.skipped} skipped; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`\nPostgreSQL ${db.version} lane: node:test ${node.passed} passed, ${node.failed} failed, ${node.skipped} skipped; deno test ${deno.passed} passed, ${deno.failed} failed, ${deno.skipped} skipped; ${seconds.toFixed(1)} s`);
+  return { major, version: db.version, node, deno, seconds };
+}
+
+async function main(): Promise<number> {
+  const plan = planLanes(process.argv.slice(2), process.env);
+  const selected = plan.paths.map((p) => path.resolve(p));
+  const under = (file: string) => !selected.length || selected.some((s) => file === s || file.startsWith(s + path.sep));
+  const nodeFiles = findFiles(path.join(repoRoot, 'tests'), /\.test\.ts$/).filter(under);
+  const denoFiles = [
+    ...findFiles(path.join(repoRoot, 'tests', 'deno'), /_test\.ts$/),
+    ...findFiles(path.join(repoRoot, 'supabase', 'functions'), /_test\.ts$/),
+  ].filter(under);
+
+  const t0 = performance.now();
+  for (const line of plan.notes) console.log(`note: ${line}`);
+  for (const line of plan.failures) console.error(`error: ${line}`);
+  const results: LaneResult[] = [];
+  for (const major of plan.lanes) {
+    try {
+      results.push(await runLane(major, nodeFiles, denoFiles));
+    } catch (err) {
+      // A lane that cannot start is one failure; the other lane still runs.
+      reportFatal(err, `PostgreSQL ${major} lane`);
+      results.push({ major, version: String(major), node: { passed: 0, failed: 1, skipped: 0 }, deno: { passed: 0, failed: 0, skipped: 0 }, seconds: 0 });
+    }
+  }
+  const total = { passed: 0, failed: plan.failures.length, skipped: 0 };
+  for (const r of results) {
+    total.passed += r.node.passed + r.deno.passed;
+    total.failed += r.node.failed + r.deno.failed;
+    total.skipped += r.node.skipped + r.deno.skipped;
+  }
+  console.log('');
+  for (const r of results) {
+    console.log(`PostgreSQL ${r.version}: ${r.node.passed + r.deno.passed} passed, ${r.node.failed + r.deno.failed} failed, ${r.node.skipped + r.deno.skipped} skipped in ${r.seconds.toFixed(1)} s`);
+  }
+  for (const line of [...plan.notes, ...plan.failures]) console.log(`not run: ${line}`);
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
   console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
   return total.failed > 0 || total.passed === 0 ? 1 : 0;
 }

@@ -3,13 +3,16 @@
  * made Supabase-shaped (platform bootstrap), then migrated and seeded by the real CLI.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { StackError } from '../lib/stack-error.ts';
 import { applyPlatformBootstrap, type BootstrapOutcome } from './bootstrap.ts';
 import { postgresUrl } from './config.ts';
+import { serverIdentity } from './os-user.ts';
+import { selectedMajor, serverBinaries, type PgMajor } from './pg-binaries.ts';
+import { enablePgCron, PG_CRON_SETTINGS } from './pg-cron.ts';
 import { freePort, PostgresServer } from './postgres-server.ts';
+import { throwawayParent } from './shared-dirs.ts';
 import { dbPush } from './supabase-cli.ts';
 
 export interface DatabaseUrls {
@@ -24,9 +27,10 @@ export interface PreparedDatabase extends DatabaseUrls {
   pushOutput: string;
 }
 
-/** Bootstrap, push migrations, and optionally seed. */
-export async function prepareDatabase(urls: DatabaseUrls, opts: { dbPassword: string; seed: boolean }): Promise<PreparedDatabase> {
+/** Bootstrap, (optionally) enable pg_cron as a Supabase project would, push migrations, and optionally seed. */
+export async function prepareDatabase(urls: DatabaseUrls, opts: { dbPassword: string; seed: boolean; pgCron?: boolean }): Promise<PreparedDatabase> {
   const bootstrap = await applyPlatformBootstrap(urls.superuserUrl, opts.dbPassword);
+  if (opts.pgCron) await enablePgCron(urls.superuserUrl);
   const pushOutput = await dbPush(urls.postgresUrl, { includeSeed: opts.seed });
   return { ...urls, bootstrap, pushOutput };
 }
@@ -74,19 +78,30 @@ export function embeddedUrls(server: PostgresServer, dbPassword: string): Databa
 export interface ThrowawayDatabase extends PreparedDatabase {
   server: PostgresServer;
   port: number;
+  /** The server's PostgreSQL, e.g. 17.10 or 15.18. */
+  version: string;
+  /** pg_cron is loaded and created in the `postgres` database. */
+  pgCron: boolean;
   stop(): Promise<void>;
 }
 
 /**
  * A fresh cluster on a free port, bootstrapped and migrated: for tests, type generation and
- * benchmarks. Without `durable` it runs with fsync off (fast, nothing survives a crash).
+ * benchmarks, on the selected PostgreSQL (PG_MAJOR, else 17). Without `durable` it runs with fsync
+ * off (fast, nothing survives a crash). `pgCron` loads and creates pg_cron where it is installed.
  */
-export async function startThrowawayDatabase(opts: { seed: boolean; durable?: boolean }): Promise<ThrowawayDatabase> {
+export async function startThrowawayDatabase(opts: { seed: boolean; durable?: boolean; major?: PgMajor; pgCron?: boolean }): Promise<ThrowawayDatabase> {
   const password = 'postgres';
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-db-'));
+  const major = opts.major ?? selectedMajor();
+  const bins = await serverBinaries(major);
+  const pgCron = !!opts.pgCron && bins.pgCron;
+  const root = fs.mkdtempSync(path.join(throwawayParent(serverIdentity()), 'assistant-platform-db-'));
   if (process.getuid?.() === 0) fs.chmodSync(root, 0o755);
   const port = await freePort();
-  const server = new PostgresServer({ dataDir: path.join(root, 'data'), host: '127.0.0.1', port, password, ephemeral: !opts.durable });
+  const server = new PostgresServer({
+    dataDir: path.join(root, 'data'), host: '127.0.0.1', port, password, major, ephemeral: !opts.durable,
+    settings: pgCron ? PG_CRON_SETTINGS : undefined,
+  });
   const stop = async () => {
     await server.stop();
     fs.rmSync(root, { recursive: true, force: true });
@@ -94,8 +109,8 @@ export async function startThrowawayDatabase(opts: { seed: boolean; durable?: bo
   try {
     await server.initialise();
     await server.start();
-    const prepared = await prepareDatabase(embeddedUrls(server, password), { dbPassword: password, seed: opts.seed });
-    return { ...prepared, server, port, stop };
+    const prepared = await prepareDatabase(embeddedUrls(server, password), { dbPassword: password, seed: opts.seed, pgCron });
+    return { ...prepared, server, port, version: bins.version, pgCron, stop };
   } catch (err) {
     await stop();
     throw err;

