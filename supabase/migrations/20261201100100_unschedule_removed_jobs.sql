@@ -40,9 +40,9 @@ begin
     where c.username = current_user
       and (c.command like '/* private.job_schedules: %'
            or c.command like 'select net.http_post(%vault.decrypted_secrets where name = ''project_url'') || ''/functions/v1/%')
-      and not exists (select 1 from private.job_schedules s
-                      where s.name = c.jobname and s.enabled
-                        and array_length(regexp_split_to_array(btrim(s.schedule), '\s+'), 1) = 5)
+      and not exists (select 1 from private.job_schedules js
+                      where js.name = c.jobname and js.enabled
+                        and array_length(regexp_split_to_array(btrim(js.schedule), '\s+'), 1) = 5)
     order by c.jobname
   loop
     perform cron.unschedule(j.jobname);

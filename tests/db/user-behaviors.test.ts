@@ -226,7 +226,10 @@ describe('migration 20261121210000 on existing moderation records', () => {
       for (let i = 1; i <= 3; i++) await record(sql as unknown as Tx, { severity: 'medium', toxicity_score: i / 10, comment_id: `s${i}` }, { user: 'short' });
       const before = await sql`select platform_user_id, recent_actions from public.user_behaviors order by platform_user_id`;
 
+      // With the PostgreSQL 15-compatible enum checks that replaced its body later (20261201100000), so both majors run the same path.
+      const enumChecks = '20261201100000_replace_pg16_enum_checks.sql';
       await run(path.join(dir('migrations'), migrations[target]));
+      await run(path.join(dir('migrations'), enumChecks));
       const slots = await sql`select b.platform_user_id, a.slot, a.sequence, a.comment_id, a.severity, a.toxicity_score, a.action_tags
                               from public.user_behavior_actions a join public.user_behaviors b on b.id = a.behavior_id
                               order by b.platform_user_id, a.sequence`;
@@ -241,6 +244,7 @@ describe('migration 20261121210000 on existing moderation records', () => {
                                  where b.platform_user_id = 'long' and a.slot = 10`;
       assert.deepEqual({ ...slot10 }, { sequence: 61, comment_id: 'c61' }, 'the next violation overwrites the oldest slot');
 
+      await run(path.join(dir('rollbacks'), enumChecks.replace(/\.sql$/, '.down.sql')));
       await run(path.join(dir('rollbacks'), migrations[target].replace(/\.sql$/, '.down.sql')));
       const after = await sql`select platform_user_id, recent_actions from public.user_behaviors order by platform_user_id`;
       const comments = (rows: typeof before) => rows.map((r) => [r.platform_user_id, r.recent_actions.map((a: { comment_id: string }) => a.comment_id)]);

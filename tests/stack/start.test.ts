@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
 import { repoRoot } from '../../scripts/stack/config.ts';
+import { serverCanReach } from '../../scripts/stack/os-user.ts';
 import { freePort } from '../../scripts/stack/postgres-server.ts';
 import { connect, superuserUrl } from '../helpers/db.ts';
 import { cleanUpStacks, newStateDir, serverProcessesFor, startStack, waitFor } from '../helpers/stack-run.ts';
@@ -73,14 +74,19 @@ describe('npm start', () => {
     console.log(`cold start on an initialised data folder: ${coldStart} s`);
   });
 
-  it('runs as an ordinary user, the server under that user', async () => {
+  // As root, "nobody" must be able to read the checkout; a fresh clone inside `mktemp -d` (mode 0700) is out of its reach.
+  const ordinary = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  const readable = !ordinary || serverCanReach(path.join(repoRoot, 'node_modules'), ordinary);
+  it('runs as an ordinary user, the server under that user, with nothing moved to the shared folder', { skip: readable ? false : `uid 65534 cannot enter the checkout at ${repoRoot}` }, async () => {
     const stateDir = newStateDir();
-    const ordinary = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     if (ordinary) fs.chownSync(stateDir, ordinary.uid, ordinary.gid);
-    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()), API_PORT: String(await freePort()), HOME: stateDir }, ordinary);
+    const run = startStack({ STACK_STATE_DIR: stateDir, DB_PORT: String(await freePort()), API_PORT: String(await freePort()), HOME: stateDir, STACK_SHARED_DIR: path.join(stateDir, 'must-not-be-used') }, ordinary);
     await waitFor(run, /Press Ctrl-C to stop/);
     const [pid] = serverProcessesFor(path.join(stateDir, 'db'));
     assert.equal(fs.statSync(`/proc/${pid}`).uid, ordinary?.uid ?? process.getuid?.());
+    assert.ok(fs.lstatSync(path.join(stateDir, 'db')).isDirectory(), 'the cluster is in the state folder itself');
+    assert.equal(fs.existsSync(path.join(stateDir, 'must-not-be-used')), false);
+    assert.doesNotMatch(run.output(), /^note: /m);
     run.child.kill('SIGTERM');
     assert.equal(await run.exited, 0);
   });
