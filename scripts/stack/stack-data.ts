@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { serverCanReach, serverIdentity } from './os-user.ts';
+import { firstUnreachable, serverCanReach, serverIdentity } from './os-user.ts';
 import { PostgresServer } from './postgres-server.ts';
 import { relocatedDataDir } from './shared-dirs.ts';
 
@@ -37,6 +37,6 @@ export async function stackDataDir(stateDir: string, server: { host: string; por
   }
   return {
     dataDir: target,
-    note: `note: the "postgres" OS user the server runs as cannot enter ${stateDir}, so the database cluster lives in ${target} (linked from ${link}; npm run stack:reset empties it)`,
+    note: `note: the "postgres" OS user the server runs as cannot enter ${firstUnreachable(stateDir, identity) ?? stateDir}, so the database cluster lives in ${target} (linked from ${link}; npm run stack:reset empties it)`,
   };
 }
