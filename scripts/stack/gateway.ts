@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StackError } from '../lib/stack-error.ts';
 import { repoRoot, supabaseDir } from './config.ts';
-import { assertPortFree } from './postgres-server.ts';
+import { assertPortFree } from './ports.ts';
 import { PidFile } from './stack-lock.ts';
 import { denoBin } from './types.ts';
 

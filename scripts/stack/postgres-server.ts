@@ -11,7 +11,7 @@ import { StackError } from '../lib/stack-error.ts';
 import { firstUnreachable, serverCanReach, serverIdentity, type OsIdentity } from './os-user.ts';
 import { localeArgs, selectedMajor, serverBinaries, type PgMajor } from './pg-binaries.ts';
 import { assertPortFree } from './ports.ts';
-import { cmdline, killServerProcessesIn, processAlive, signalAndWait } from './server-processes.ts';
+import { cmdline, killServerProcessesIn, lastLines, processAlive, signalAndWait, spawnError } from './server-processes.ts';
 
 // Kept here for the modules that import them from the server's module.
 export { assertPortFree, freePort } from './ports.ts';
@@ -252,15 +252,4 @@ export class PostgresServer {
     this.mayHaveLeftovers = true;
     await this.reapLeftovers(); // backends left by a postmaster that had to be killed
   }
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ') || '(no output)';
-}
-
-/** A server binary that cannot be run (EACCES, ENOENT) as one line with what to do. */
-function spawnError(cmd: string, err: NodeJS.ErrnoException, identity: OsIdentity | undefined): StackError {
-  const who = identity ? 'the "postgres" OS user' : 'this user';
-  return new StackError(`cannot run ${cmd} as ${who} (${err.code ?? err.message})`,
-    err.code === 'EACCES' ? `every folder above it must be enterable by ${who}; set STACK_SHARED_DIR to a folder it can reach` : 'run npm install, or check PG_MAJOR / PG15_BINDIR');
 }

@@ -1,11 +1,14 @@
 /**
- * The processes of one PostgreSQL data folder, found through /proc (Linux): every server process
+ * Server processes: signalling and waiting for them, a server binary that cannot be run as one
+ * line, and the processes of one PostgreSQL data folder, found through /proc (Linux): every server process
  * runs with the data folder as its working directory. PostgreSQL puts each child in a session of
  * its own, so when the postmaster dies (kill -9, a crash) its backends cannot be found by process
  * group; they keep the old shared memory attached, and a new server refuses to start until they
  * are gone.
  */
 import fs from 'node:fs';
+import { StackError } from '../lib/stack-error.ts';
+import type { OsIdentity } from './os-user.ts';
 
 /** Pids of the live (not zombie) postgres processes working in dataDir. */
 export function serverProcessesIn(dataDir: string): number[] {
@@ -82,4 +85,15 @@ export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeout
     await new Promise((r) => setTimeout(r, 25));
   }
   return false;
+}
+
+export function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ') || '(no output)';
+}
+
+/** A server binary that cannot be run (EACCES, ENOENT) as one line with what to do. */
+export function spawnError(cmd: string, err: NodeJS.ErrnoException, identity: OsIdentity | undefined): StackError {
+  const who = identity ? 'the "postgres" OS user' : 'this user';
+  return new StackError(`cannot run ${cmd} as ${who} (${err.code ?? err.message})`,
+    err.code === 'EACCES' ? `every folder above it must be enterable by ${who}; set STACK_SHARED_DIR to a folder it can reach` : 'run npm install, or check PG_MAJOR / PG15_BINDIR');
 }

@@ -50,13 +50,14 @@ function openUp(dir: string): void {
 
 /**
  * A copy of sourceDir under the shared root, named by version, made once (atomically: copied
- * beside it, then renamed; a marker file says it is complete). Returns its path.
+ * beside it, then renamed; a marker file says it is complete). Returns its path; `copied` when
+ * this call made it.
  */
-export function stageOnce(sourceDir: string, name: string, identity: OsIdentity): string {
+export function stageOnce(sourceDir: string, name: string, identity: OsIdentity): { dir: string; copied: boolean } {
   const parent = sharedDir(identity, 'binaries');
   const target = path.join(parent, name);
   const marker = path.join(target, '.staged');
-  if (fs.existsSync(marker)) return target;
+  if (fs.existsSync(marker)) return { dir: target, copied: false };
   const tmp = `${target}.staging-${process.pid}`;
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -68,11 +69,11 @@ export function stageOnce(sourceDir: string, name: string, identity: OsIdentity)
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (fs.existsSync(marker)) return target; // another process staged it meanwhile
+    if (fs.existsSync(marker)) return { dir: target, copied: false }; // another process staged it meanwhile
     throw new StackError(`cannot copy the PostgreSQL binaries to ${target} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
       'set STACK_SHARED_DIR to a writable folder every user can enter, or run as an ordinary user');
   }
-  return target;
+  return { dir: target, copied: true };
 }
 
 /** Where a state folder's cluster goes when the server cannot reach the state folder: named by its path. */

