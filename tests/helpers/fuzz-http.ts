@@ -78,7 +78,29 @@ function dechunk(body: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-/** Send one request to base (http://host:port) and read the whole answer (Connection: close). */
+/** The answer in these bytes, or 'incomplete'. Interim answers (100 Continue) are skipped. */
+function parseAnswer(bytes: Buffer, head: boolean, closed: boolean): FuzzResponse | 'incomplete' {
+  let all = bytes;
+  while (/^HTTP\/1\.1 1\d\d /.test(all.subarray(0, 13).toString('latin1')) && all.indexOf('\r\n\r\n') >= 0) all = all.subarray(all.indexOf('\r\n\r\n') + 4);
+  const split = all.indexOf('\r\n\r\n');
+  if (split < 0) return 'incomplete';
+  const [statusLine, ...headerLines] = all.subarray(0, split).toString('latin1').split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const i = line.indexOf(':');
+    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  const raw = all.subarray(split + 4);
+  const status = Number(statusLine.split(' ')[1]);
+  const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
+  const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+  const complete = closed || head || status === 204 || status === 304
+    || (chunked ? /(^|\r\n)0\r\n(.*\r\n)*\r\n$/.test(raw.subarray(-64).toString('latin1')) : length !== undefined && raw.length >= length);
+  if (!complete) return 'incomplete';
+  return { status, headers, body: chunked ? dechunk(raw) : raw, rawBodyLength: raw.length };
+}
+
+/** Send one request to base (http://host:port) and read its answer. */
 export function send(base: string, r: FuzzRequest, timeoutMs = 10_000): Promise<FuzzResponse> {
   const url = new URL(base);
   const body = r.body ?? new Uint8Array();
@@ -94,39 +116,33 @@ export function send(base: string, r: FuzzRequest, timeoutMs = 10_000): Promise<
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname);
     const received: Buffer[] = [];
-    const finish = () => {
+    let done = false;
+    const finish = (res: FuzzResponse | Error) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.destroy();
-      let all = Buffer.concat(received);
-      // Interim answers (100 Continue after Expect) come before the real one.
-      while (/^HTTP\/1\.1 1\d\d /.test(all.subarray(0, 13).toString('latin1')) && all.indexOf('\r\n\r\n') >= 0) all = all.subarray(all.indexOf('\r\n\r\n') + 4);
-      const split = all.indexOf('\r\n\r\n');
-      if (split < 0) {
-        if (starved) return resolve({ status: 0, headers: {}, body: Buffer.alloc(0), rawBodyLength: 0 });
-        return reject(new Error(`no complete HTTP answer (${all.length} bytes) to ${r.method} ${r.target}`));
+      if (res instanceof Error) reject(res); else resolve(res);
+    };
+    // An answer is complete once its Content-Length (or last chunk) is in: the server may keep the
+    // connection open after it (an unread request body), so waiting for the close would hang.
+    const tryParse = (closed: boolean) => {
+      const parsed = parseAnswer(Buffer.concat(received), r.method === 'HEAD', closed);
+      if (parsed === 'incomplete') {
+        if (closed) finish(starved ? { status: 0, headers: {}, body: Buffer.alloc(0), rawBodyLength: 0 } : new Error(`no complete HTTP answer to ${r.method} ${r.target}`));
+        return;
       }
-      const [statusLine, ...headerLines] = all.subarray(0, split).toString('latin1').split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of headerLines) {
-        const i = line.indexOf(':');
-        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-      }
-      const raw = all.subarray(split + 4);
-      const decoded = /chunked/i.test(headers['transfer-encoding'] ?? '') ? dechunk(raw) : raw;
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: decoded, rawBodyLength: raw.length });
+      // HEAD: a moment more, so a body sent after the headers is seen.
+      if (r.method === 'HEAD' && !closed) { setTimeout(() => finish(parseAnswer(Buffer.concat(received), true, true) as FuzzResponse), 30); return; }
+      finish(parsed);
     };
     const timer = setTimeout(() => {
-      if (starved) return finish();
-      socket.destroy();
-      reject(new Error(`no answer within ${timeoutMs} ms to ${r.method} ${r.target}`));
+      if (starved) return tryParse(true);
+      finish(new Error(`no answer within ${timeoutMs} ms to ${r.method} ${r.target}`));
     }, starved ? 150 : timeoutMs);
-    socket.on('data', (d) => received.push(d));
-    socket.on('end', finish);
-    socket.on('error', (err) => {
-      if (starved || received.length) return finish();
-      clearTimeout(timer);
-      reject(err);
-    });
+    socket.on('data', (d) => { received.push(d); tryParse(false); });
+    socket.on('end', () => tryParse(true));
+    socket.on('error', (err) => (starved || received.length ? tryParse(true) : finish(err)));
     socket.write(Buffer.concat([Buffer.from(head.join('\r\n') + '\r\n\r\n', 'latin1'), payload]));
   });
 }

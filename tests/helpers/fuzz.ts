@@ -5,12 +5,13 @@
  * HEAD: no body), (3) a refused request changes nothing (the world's fingerprint before and after).
  *
  * Settings (environment): FUZZ_SECONDS time per route (default 2.5), FUZZ_RUNS runs per route
- * (default: as many as fit), FUZZ_SEED, FUZZ_PATH (replay one counterexample, with FUZZ_ONLY),
+ * (default: as many as fit), FUZZ_SEED, FUZZ_PATH (replay one counterexample, with FUZZ_ONLY naming its route),
  * FUZZ_ONLY (route names containing this), FUZZ_KEEP_GOING=1 (collect every failure class instead
- * of stopping at the first and shrinking it), FUZZ_STATS_FILE (append per-route figures as JSON),
- * FUZZ_PROGRESS_FILE (runs already done per route, by earlier shards of a long run: only the rest
- * is run). With FUZZ_RUNS alone, the routes of a file share FUZZ_MAX_MINUTES (4: the harness stops a test
- * file after 5 minutes); scripts/test-fuzz.ts runs more shards until every route has its runs.
+ * of stopping at the first and shrinking it), FUZZ_SHRINK_SECONDS (30), FUZZ_DEBUG=1 (where the
+ * time went), FUZZ_STATS_FILE (append per-route figures as JSON), FUZZ_PROGRESS_FILE (runs done per
+ * route by earlier shards of a long run: only the rest is run). With FUZZ_RUNS alone, the routes of
+ * a file share FUZZ_MAX_MINUTES (4: the harness stops a test file after 5 minutes);
+ * scripts/test-fuzz.ts runs more shards until every route has had its runs.
  */
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -18,7 +19,8 @@ import fc from 'fast-check';
 import { apiUrl } from './api.ts';
 import { changed, type Fingerprint, fingerprinter } from './fuzz-fingerprint.ts';
 import { createWorld, destroyWorld, type FuzzWorld } from './fuzz-fixture.ts';
-import { describeRequest, type FuzzRequest, type FuzzResponse, send } from './fuzz-http.ts';
+import { type FuzzRequest, type FuzzResponse, send } from './fuzz-http.ts';
+import { busySessions, describeResponse, FailureClasses, printTable, type RouteStats, Violation } from './fuzz-report.ts';
 import { buildCredentials, type Credentials } from './fuzz-tokens.ts';
 import { checkShape } from './fuzz-shape.ts';
 
@@ -47,10 +49,6 @@ const keepGoing = env.FUZZ_KEEP_GOING === '1';
 const progress: Record<string, number> = env.FUZZ_PROGRESS_FILE && fs.existsSync(env.FUZZ_PROGRESS_FILE)
   ? JSON.parse(fs.readFileSync(env.FUZZ_PROGRESS_FILE, 'utf8')) : {};
 
-class Violation extends Error {}
-
-interface RouteStats { route: string; runs: number; requests: number; statuses: Record<string, number>; ms: number; seed: number; failed: boolean; unconfirmed: number }
-
 export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boolean } = {}) {
   const ctx = {} as FuzzContext;
   let fingerprint: () => Promise<Fingerprint>;
@@ -70,31 +68,40 @@ export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boole
   let pending = 0;
   function route(spec: RouteSpec): void {
     const toRun = runsSet ? Number(env.FUZZ_RUNS) - (progress[spec.name] ?? 0) : Infinity;
-    const skip = (env.FUZZ_ONLY !== undefined && !spec.name.includes(env.FUZZ_ONLY)) || toRun <= 0;
+    // FUZZ_ONLY: a part of the name; exactly the name when replaying a path (it only makes sense for that route).
+    const only = env.FUZZ_ONLY;
+    const skip = (only !== undefined && !(env.FUZZ_PATH ? spec.name === only : spec.name.includes(only))) || toRun <= 0;
     if (!skip) pending++;
     test(`fuzz ${spec.name}`, { skip, timeout: 24 * 3600_000 }, async () => {
       const s: RouteStats = { route: spec.name, runs: 0, requests: 0, statuses: {}, ms: 0, seed: 0, failed: false, unconfirmed: 0 };
       stats.push(s);
       let last: Fingerprint | undefined;
-      const timing = { send: 0, fp: 0, slowest: 0, slowNote: '', gaps: 0, lastEnd: 0 };
+      const timing = { send: 0, fp: 0, slowest: 0, slowNote: '' };
       const fingerprintTimed = async () => { const t = performance.now(); const f = await fingerprint(); timing.fp += performance.now() - t; return f; };
-      const classes = new Map<string, { size: number; text: string; note: string }[]>();
+      const classes = new FailureClasses();
       const sendCounted = async (req: FuzzRequest) => {
         s.requests++;
         const t = performance.now();
-        const res = await send(apiUrl(), req);
-        timing.send += performance.now() - t;
+        const res = await send(apiUrl(), req).catch(async (err: Error) => {
+          // No answer at all: a failure of its own, with what the database was doing meanwhile.
+          throw new Violation(`no answer: ${err.message}\nbusy database sessions: ${await busySessions()}`);
+        });
+        const took = performance.now() - t;
+        timing.send += took;
+        if (env.FUZZ_DEBUG && took > 1000) console.log(`slow answer (${took.toFixed(0)} ms, ${res.status}): ${req.method} ${req.target.slice(0, 100)} [${req.note}]`);
         s.statuses[res.status || 'none'] = (s.statuses[res.status || 'none'] ?? 0) + 1;
         return res;
       };
       await spec.setup?.(ctx);
       let stopAt = Infinity;
-      const property = fc.asyncProperty(spec.request(ctx), async (req) => {
+      // The run fast-check was waiting for when its time was up: finished before the next route starts.
+      let inFlight: Promise<unknown> = Promise.resolve();
+      const property = fc.asyncProperty(spec.request(ctx), (req) => (inFlight = runOnce(req)));
+      const runOnce = async (req: FuzzRequest) => {
         // Past the budget (shrinking included), every run passes: fast-check keeps the smallest failure so far.
         if (performance.now() > stopAt) return;
         s.runs++;
         const runStart = performance.now();
-        if (timing.lastEnd) timing.gaps += runStart - timing.lastEnd;
         const prepared = await spec.prepare?.(req, ctx);
         const cleanup = prepared?.cleanup;
         if (cleanup) last = undefined;
@@ -120,24 +127,16 @@ export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boole
           if (problems.length) throw new Violation(`${problems.join('\n')}\n${describeResponse(res)}${prepared ? `\nfixture for this run: ${prepared.note}` : ''}`);
         } catch (err) {
           if (!keepGoing || !(err instanceof Violation)) throw err;
-          // One class per kind of violation and kind of answer (ids and numbers blurred); three examples each, smallest first.
-          const answer = err.message.split('\n').find((l) => l.startsWith('answer: ')) ?? '';
-          const blur = (t: string) => t.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>').replace(/\d+/g, 'N');
-          const key = `${blur(err.message.split('\n')[0])} | ${blur(answer.slice(8, 100))}`;
-          const text = `${err.message}\n${describeRequest(req)}`;
-          const list = classes.get(key) ?? [];
-          if (!list.some((x) => x.note === req.note)) list.push({ size: text.length, text, note: req.note });
-          classes.set(key, list.sort((a, b) => a.size - b.size).slice(0, 3));
+          classes.add(err, req);
         } finally {
           if (cleanup) {
             await cleanup();
             last = undefined;
           }
-          timing.lastEnd = performance.now();
-          const took = timing.lastEnd - runStart;
+          const took = performance.now() - runStart;
           if (took > timing.slowest) Object.assign(timing, { slowest: took, slowNote: `${req.method} ${req.target.slice(0, 80)} [${req.note}]` });
         }
-      });
+      };
       const seed = env.FUZZ_SEED ? Number(env.FUZZ_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
       s.seed = seed;
       const t0 = performance.now();
@@ -152,8 +151,9 @@ export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boole
         stopAt = performance.now() + 15_000 + shrinkMs;
         result = await fc.check(property, { seed, numRuns, path: env.FUZZ_PATH, plugins: [fc.interruptAfterTimeLimit(15_000)] });
       }
+      await inFlight.catch(() => {});
       s.ms = performance.now() - t0;
-      if (env.FUZZ_DEBUG) console.log(`${spec.name}: ${s.ms.toFixed(0)} ms, sending ${timing.send.toFixed(0)} ms, fingerprints ${timing.fp.toFixed(0)} ms, between runs ${timing.gaps.toFixed(0)} ms, slowest run ${timing.slowest.toFixed(0)} ms: ${timing.slowNote}`);
+      if (env.FUZZ_DEBUG) console.log(`${spec.name}: ${s.ms.toFixed(0)} ms, sending ${timing.send.toFixed(0)} ms, fingerprints ${timing.fp.toFixed(0)} ms, slowest run ${timing.slowest.toFixed(0)} ms: ${timing.slowNote}`);
       s.failed = result.failed || classes.size > 0;
       if (result.failed) {
         const replay = `replay: npm run test:fuzz -- --only '${spec.name}' --seed ${result.seed}${result.counterexamplePath ? ` --path '${result.counterexamplePath}'` : ''}`;
@@ -161,8 +161,7 @@ export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boole
         throw new Error(`${spec.name}: ${fc.defaultReportMessage(result)}\nWhat failed:\n${why}\n${replay}`);
       }
       if (classes.size) {
-        const list = [...classes.entries()].slice(0, 60).map(([k, v], i) => `--- class ${i + 1}: ${k}\n${v.map((x) => x.text).join('\n  ~\n')}`).join('\n');
-        throw new Error(`${spec.name}: ${classes.size} failure classes (seed ${seed}, FUZZ_KEEP_GOING)\n${list}`);
+        throw new Error(`${spec.name}: ${classes.size} failure classes (seed ${seed}, FUZZ_KEEP_GOING)\n${classes.summary()}`);
       }
     });
   }
@@ -179,19 +178,4 @@ async function confirmByReplay(req: FuzzRequest, sendCounted: (r: FuzzRequest) =
     if (i === 1) return diff;
   }
   return [];
-}
-
-function describeResponse(res: FuzzResponse): string {
-  const body = res.body.toString('utf8');
-  return `answer: ${res.status} ${res.headers['content-type'] ?? '(no content-type)'} ${JSON.stringify(body.length > 300 ? body.slice(0, 300) + '...' : body)}`;
-}
-
-function printTable(file: string, stats: RouteStats[]): void {
-  if (!stats.length) return;
-  const rows = stats.map((s) => [s.route, String(s.runs), String(s.requests), `${(s.ms / 1000).toFixed(1)} s`,
-    Object.entries(s.statuses).sort().map(([k, v]) => `${k}:${v}`).join(' ') + (s.unconfirmed ? ` (shared-table changes not reproduced: ${s.unconfirmed})` : '') + (s.failed ? '  FAILED' : '')]);
-  const head = ['route', 'runs', 'requests', 'time', 'statuses'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 || i === 2 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  console.log(`\nfuzz ${file}: seeds ${stats.map((s) => s.seed).join(', ')}\n${line(head)}\n${rows.map(line).join('\n')}\n`);
 }
