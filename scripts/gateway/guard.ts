@@ -5,13 +5,17 @@
 /** Methods any mounted service answers; others (TRACE, CONNECT, made-up ones) get 405 here. */
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
+/** The path of the request target as received, before any normalisation. */
+export function rawPath(rawUrl: string): string {
+  return rawUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").split(/[?#]/, 1)[0];
+}
+
 /**
  * Why the request target's path cannot be routed, or null. Reads the raw target (req.url as
  * received; `new URL()` would already have resolved `..` and turned `\` into `/`).
  */
 export function rawPathProblem(rawUrl: string): string | null {
-  const afterScheme = rawUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
-  const path = afterScheme.split(/[?#]/, 1)[0];
+  const path = rawPath(rawUrl);
   if (/\\|%5c/i.test(path)) return "the path contains a backslash";
   for (const segment of path.split("/")) {
     let decoded: string;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { errorResponse, type ErrorCode } from "../../supabase/functions/_shared/http.ts";
 import { loadGatewayConfig, readFunctionsEnv } from "./config.ts";
 import { serveFunction } from "./functions.ts";
-import { METHODS, rawPathProblem } from "./guard.ts";
+import { METHODS, rawPath, rawPathProblem } from "./guard.ts";
 import { startSchedules } from "./schedules.ts";
 import { loadSigningKey } from "./signing-key.ts";
 import { StorageApi } from "./storage/api.ts";
@@ -38,8 +38,9 @@ globalThis.addEventListener("unhandledrejection", (event) => {
 
 const storage = new StorageApi(config);
 
-function gatewayError(pathname: string, status: number, code: ErrorCode, message: string): Response {
-  if (pathname.startsWith("/storage/v1/")) return gatewayStorageError(status, code === "method_not_allowed" ? "MethodNotAllowed" : "InvalidRequest", message);
+/** An answer of the gateway's own, in the error shape of the service the raw path names. */
+function gatewayError(req: Request, status: number, code: ErrorCode, message: string): Response {
+  if (rawPath(req.url).startsWith("/storage/v1/")) return gatewayStorageError(status, code === "method_not_allowed" ? "MethodNotAllowed" : "InvalidRequest", message);
   return errorResponse(status, code, message);
 }
 
@@ -50,9 +51,9 @@ async function route(req: Request): Promise<Response> {
   } catch {
     return errorResponse(400, "bad_request", "the request target is not a URL");
   }
-  if (!METHODS.includes(req.method)) return gatewayError(url.pathname, 405, "method_not_allowed", `${req.method} is not supported`);
+  if (!METHODS.includes(req.method)) return gatewayError(req, 405, "method_not_allowed", `${req.method} is not supported`);
   const pathProblem = rawPathProblem(req.url);
-  if (pathProblem) return gatewayError(url.pathname, 400, "bad_request", pathProblem);
+  if (pathProblem) return gatewayError(req, 400, "bad_request", pathProblem);
   if (url.pathname === "/health" || url.pathname === "/_internal/health") {
     return new Response(JSON.stringify({ message: "ok" }), { headers: { "Content-Type": "application/json" } });
   }
