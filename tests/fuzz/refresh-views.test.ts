@@ -13,6 +13,7 @@ const suite = fuzzSuite('refresh-views');
 suite.route({
   name: 'refresh-views POST',
   family: 'functions',
+  platformJobs: true,
   request: (ctx) => functionRequest(ctx, 'refresh-views', '', ['POST'], body(objectBody({
     job: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('refresh', 'daily') }, { weight: 1, arbitrary: fc.constantFrom('maintenance', 'all') },
       { weight: 2, arbitrary: fc.constantFrom('REFRESH', 'refresh ', 'vacuum', 'refresh\u0000') }),

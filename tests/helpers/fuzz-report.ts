@@ -9,7 +9,7 @@ import { describeRequest, type FuzzRequest, type FuzzResponse } from './fuzz-htt
 export interface RouteStats {
   route: string; runs: number; requests: number; statuses: Record<string, number>; ms: number; seed: number; failed: boolean;
   /** Changes to the shared tables (job log, metrics) seen after a refusal that a replay did not repeat. */
-  unconfirmed: number;
+  unconfirmed: Record<string, number>;
 }
 
 /** A violation of the contract (as opposed to a bug in the suite). */
@@ -51,7 +51,7 @@ export class FailureClasses {
 export function printTable(file: string, stats: RouteStats[]): void {
   if (!stats.length) return;
   const rows = stats.map((s) => [s.route, String(s.runs), String(s.requests), `${(s.ms / 1000).toFixed(1)} s`,
-    Object.entries(s.statuses).sort().map(([k, v]) => `${k}:${v}`).join(' ') + (s.unconfirmed ? ` (shared-table changes not reproduced: ${s.unconfirmed})` : '') + (s.failed ? '  FAILED' : '')]);
+    Object.entries(s.statuses).sort().map(([k, v]) => `${k}:${v}`).join(' ') + (Object.keys(s.unconfirmed).length ? ` (changes by other tests' jobs, not reproduced on replay: ${Object.entries(s.unconfirmed).map(([k, v]) => `${k} ${v}`).join(', ')})` : '') + (s.failed ? '  FAILED' : '')]);
   const head = ['route', 'runs', 'requests', 'time', 'statuses'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
