@@ -85,12 +85,13 @@ export function fuzzSuite(file: string, opts: { bucket?: boolean; ingest?: boole
     lockConn?.release();
     await destroyWorld(ctx.world);
     printTable(file, stats);
-    if (env.FUZZ_STATS_FILE) fs.appendFileSync(env.FUZZ_STATS_FILE, stats.map((s) => JSON.stringify({ file, ...s })).join('\n') + (stats.length ? '\n' : ''));
+    if (env.FUZZ_STATS_FILE) fs.appendFileSync(env.FUZZ_STATS_FILE, stats.map((s) => JSON.stringify({ file, lane: env.TEST_PG_MAJOR ?? '', ...s })).join('\n') + (stats.length ? '\n' : ''));
   });
 
   let pending = 0;
   function route(spec: RouteSpec): void {
-    const toRun = runsSet ? Number(env.FUZZ_RUNS) - (progress[spec.name] ?? 0) : Infinity;
+    // Per PostgreSQL lane of the harness: each lane runs every route.
+    const toRun = runsSet ? Number(env.FUZZ_RUNS) - (progress[`${env.TEST_PG_MAJOR ?? ''}|${spec.name}`] ?? 0) : Infinity;
     // FUZZ_ONLY: a part of the name; exactly the name when replaying a path (it only makes sense for that route).
     const only = env.FUZZ_ONLY;
     const skip = (only !== undefined && !(env.FUZZ_PATH ? spec.name === only : spec.name.includes(only))) || toRun <= 0;
