@@ -121,3 +121,18 @@ describe('gateway and functions: tokens are always verified', () => {
     assert.equal(hs256User.status, 200, 'HS256 tokens signed with the JWT secret still pass');
   });
 });
+
+describe('storage: an invalid token is refused, never taken for no token', () => {
+  it('answers InvalidJWT for a forged or unusable token on the routes that accept no token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const nul = await new SignJWT({ role: 'authenticated', sub: USER.alice, email: 'a\u0000b' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(process.env.TEST_JWT_SECRET!));
+    for (const token of [nul, unsigned({ role: 'service_role' })]) {
+      for (const path of [`/storage/v1/object/info/conversation-files/raw/${USER.alice}/a.json`, `/storage/v1/object/conversation-files/raw/${USER.alice}/a.json`]) {
+        const res = await fetch(`${apiUrl()}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+        const body = await res.json();
+        assert.deepEqual([res.status, body.statusCode, body.code], [400, '400', 'InvalidJWT'], path);
+      }
+    }
+  });
+});

@@ -30,7 +30,7 @@ export interface StorageContext {
   db: StorageDb;
   tmpDir: string;
   bucket(id: string): Promise<Bucket>;
-  /** The caller from the (mapped) Authorization header; lenient routes fall back to anon. */
+  /** The caller from the (mapped) Authorization header; lenient routes take no token as anon. */
   caller(req: Request, lenient?: boolean): Promise<StorageCaller & { verified: boolean }>;
   json(body: unknown, status?: number): Response;
 }
@@ -116,7 +116,7 @@ export class StorageApi implements StorageContext {
       const role = claims.role as string;
       return { role, sub: typeof claims.sub === "string" ? claims.sub : null, token, claims, verified: true };
     } catch (err) {
-      if (lenient) return { ...anonCaller, verified: false };
+      // A token that is there but not valid is refused, never read as no token.
       throw invalidJwt(err instanceof TokenError ? err.message : "invalid token");
     }
   }
