@@ -10,9 +10,9 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
-import { repoRoot } from '../stack/config.ts';
-import { Gateway } from '../stack/gateway.ts';
-import { freePort } from '../stack/postgres-server.ts';
+import { repoRoot } from '../lib/stack-config.ts';
+import { Gateway } from '../local/stack/gateway-process.ts';
+import { freePort } from '../local/stack/postgres-server.ts';
 
 export interface LatencyRow { target: string; p50_ms: number; p95_ms: number; calls: number }
 

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
-import { repoRoot } from '../stack/config.ts';
+import { repoRoot } from '../lib/stack-config.ts';
 import { median, percentile, round3 } from './measure.ts';
 
 export interface QueryRow { scale: string; query: string; user_p50_ms: number; user_p95_ms: number; service_p50_ms: number; rls_overhead: number; indexes: string }
@@ -46,7 +46,7 @@ export async function benchScales(url: string, opts: { scales: string[]; runs: n
   const queries: QueryRow[] = [];
   try {
     for (const scale of opts.scales) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/seed-load.ts', '--scale', scale, '--db-url', url, '--replace'],
+      const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/seed-load.ts', '--scale', scale, '--db-url', url, '--replace'],
         { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'inherit'] });
       const loadSeconds = Number(/in ([\d.]+) s,/.exec(out)?.[1] ?? 'NaN');
       const [who] = await sql`select u.id as user_id, u.tenant_id from public.users u join public.tenants t on t.id = u.tenant_id

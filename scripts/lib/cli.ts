@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { reportFatal, StackError } from './stack-error.ts';
-import { loadStackConfig, postgresUrl } from '../stack/config.ts';
+import { loadStackConfig, postgresUrl } from './stack-config.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

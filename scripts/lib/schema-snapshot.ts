@@ -4,7 +4,12 @@
  * domains, comments and privileges) and the storage buckets and policies. Two equal snapshots mean the
  * same schema. The committed expectation is supabase/expected-schema.json (npm run gen:types).
  */
+import path from 'node:path';
 import type { Sql } from 'postgres';
+import { repoRoot } from './stack-config.ts';
+
+/** The catalog the migrations produce, committed beside them: what `npm run verify` expects. */
+export const EXPECTED_SCHEMA_FILE = path.join(repoRoot, 'supabase', 'expected-schema.json');
 
 export async function schemaSnapshot(sql: Sql): Promise<Record<string, string[]>> {
   const [row] = await sql`

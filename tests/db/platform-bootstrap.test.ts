@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { applyPlatformBootstrap } from '../../scripts/stack/bootstrap.ts';
+import { applyPlatformBootstrap } from '../../scripts/local/stack/bootstrap.ts';
 import { asAnon, asOwner, asServiceRole, asUser, connect, sqlError, superuserUrl } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
@@ -176,7 +176,7 @@ describe('bootstrap', () => {
   });
 
   it('ships as one idempotent SQL file (no unguarded create)', () => {
-    const text = fs.readFileSync(new URL('../../scripts/stack/platform-bootstrap.sql', import.meta.url), 'utf8');
+    const text = fs.readFileSync(new URL('../../scripts/local/stack/platform-bootstrap.sql', import.meta.url), 'utf8');
     const unguarded = text.split('\n').filter((l) => /^\s*create (table|schema|index|unique index|extension) (?!if not exists)/i.test(l));
     assert.deepEqual(unguarded, []);
   });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { daysToCompute } from '../../scripts/jobs/calculate-rag-metrics.ts';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { daysToCompute } from '../../scripts/ops/jobs/calculate-rag-metrics.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { asAnon, asUser, scenario, sqlError, type Tx } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Sql } from 'postgres';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { asAnon, asOwner, createAccount, scenario, sqlError, type Actor, type Scenario, type Tx } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { CONVERSATION, TENANT, USER } from '../helpers/seed-ids.ts';

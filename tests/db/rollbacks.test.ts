@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { schemaSnapshot } from '../../scripts/lib/schema-snapshot.ts';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { asAnon, asOwner, asServiceRole, asUser, scenario, sqlError, type Tx } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
@@ -187,7 +187,7 @@ describe('atomic_update_user_behavior under concurrency', () => {
       assert.equal(ring.slotted, true);
 
       const env = { ...process.env, DATABASE_URL: db.url };
-      const script = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/shield/${name}.ts`, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
+      const script = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/ops/shield/${name}.ts`, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
       const fired = script('test-concurrent-actions', '--user-id=hot_account', '--actions=100', '--platform=twitter', `--org=${TENANT.acme}`);
       assert.equal(fired.status, 0, fired.stdout + fired.stderr);
       assert.match(fired.stdout, /^ok: 100 concurrent actions on twitter\/hot_account .*count 200 -> 300 \(expected 300\), 0 failed/m);

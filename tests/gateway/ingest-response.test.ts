@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { apiUrl, client, serviceClient, serviceRoleKey, userToken } from '../helpers/api.ts';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { freePort } from '../../scripts/stack/postgres-server.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { freePort } from '../../scripts/local/stack/postgres-server.ts';
 import { asUser, connect, superuserUrl } from '../helpers/db.ts';
 import { e2eTenant } from '../helpers/e2e-tenant.ts';
 import { startOwnGateway } from '../helpers/own-gateway.ts';
@@ -155,7 +155,7 @@ describe('ingest-response', () => {
     } finally {
       await faulty.stop();
     }
-    const job = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/jobs/upload-pending-responses.ts'], {
+    const job = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ops/jobs/upload-pending-responses.ts'], {
       cwd: repoRoot, encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, API_URL: apiUrl(), SERVICE_ROLE_KEY: serviceRoleKey(), JWT_SECRET: process.env.TEST_JWT_SECRET },
     });

@@ -11,7 +11,7 @@
  * time went), FUZZ_STATS_FILE (append per-route figures as JSON), FUZZ_PROGRESS_FILE (runs done per
  * route by earlier shards of a long run: only the rest is run). With FUZZ_RUNS alone, the routes of
  * a file share FUZZ_MAX_MINUTES (4: the harness stops a test file after 5 minutes);
- * scripts/test-fuzz.ts runs more shards until every route has had its runs.
+ * scripts/local/dev/test-fuzz.ts runs more shards until every route has had its runs.
  */
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';

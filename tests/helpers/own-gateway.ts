@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Gateway, type GatewayOptions } from '../../scripts/stack/gateway.ts';
-import { freePort } from '../../scripts/stack/postgres-server.ts';
+import { Gateway, type GatewayOptions } from '../../scripts/local/stack/gateway-process.ts';
+import { freePort } from '../../scripts/local/stack/postgres-server.ts';
 import { anonKey, serviceRoleKey } from './api.ts';
 
 export async function startOwnGateway(overrides: Partial<GatewayOptions> = {}): Promise<{ gateway: Gateway; stop: () => Promise<void> }> {

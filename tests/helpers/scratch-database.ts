@@ -4,8 +4,8 @@
  * migrated (real CLI) and seeded, and dropped afterwards.
  */
 import postgres, { type Sql } from 'postgres';
-import { applyPlatformBootstrap } from '../../scripts/stack/bootstrap.ts';
-import { dbPush } from '../../scripts/stack/supabase-cli.ts';
+import { applyPlatformBootstrap } from '../../scripts/local/stack/bootstrap.ts';
+import { dbPush } from '../../scripts/lib/supabase-cli.ts';
 import { connect, dbUrl, superuserUrl } from './db.ts';
 
 export interface ScratchDatabase {

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 
 const children = new Set<ChildProcess>();
 const stateDirs: string[] = [];
@@ -16,7 +16,7 @@ const stateDirs: string[] = [];
 export function cleanUpStacks(): void {
   for (const c of children) c.kill('SIGKILL');
   for (const d of stateDirs) {
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: d } });
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: d } });
     fs.rmSync(d, { recursive: true, force: true });
   }
 }
@@ -33,7 +33,7 @@ export interface Running { child: ChildProcess; output: () => string; exited: Pr
 export function startStack(env: Record<string, string>, as?: { uid: number; gid: number }): Running {
   const baseEnv = { ...process.env };
   delete baseEnv.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], { cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jwtVerify } from 'jose';
-import { DEFAULT_JWT_SECRET, loadStackConfig, signApiKey } from '../../scripts/stack/config.ts';
+import { DEFAULT_JWT_SECRET, loadStackConfig, signApiKey } from '../../scripts/lib/stack-config.ts';
 
 // The widely published local keys of the Supabase CLI.
 const PUBLISHED_ANON = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0';

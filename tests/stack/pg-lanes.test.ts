@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StackError } from '../../scripts/lib/stack-error.ts';
-import { planLanes } from '../../scripts/lib/test-lanes.ts';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { serverIdentity } from '../../scripts/stack/os-user.ts';
-import { embedded17, selectedMajor, system15, type ServerBinaries } from '../../scripts/stack/pg-binaries.ts';
-import { freePort } from '../../scripts/stack/ports.ts';
+import { planLanes } from '../../scripts/local/dev/test-lanes.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { serverIdentity } from '../../scripts/local/stack/os-user.ts';
+import { embedded17, selectedMajor, system15, type ServerBinaries } from '../../scripts/local/stack/pg-binaries.ts';
+import { freePort } from '../../scripts/local/stack/ports.ts';
 import { cleanUpStacks, newStateDir, startStack } from '../helpers/stack-run.ts';
 
 after(cleanUpStacks);
@@ -53,7 +53,7 @@ describe('npm test lanes', () => {
   });
 
   it('npm test -- --pg 15 without PostgreSQL 15 ends with one line and 0 passed, 1 failed, starting nothing', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test.ts', '--pg', '15'], { cwd: repoRoot, env: { ...process.env, PG15_BINDIR: '/nonexistent/pg15/bin' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/dev/test.ts', '--pg', '15'], { cwd: repoRoot, env: { ...process.env, PG15_BINDIR: '/nonexistent/pg15/bin' }, encoding: 'utf8' });
     assert.equal(r.status, 1);
     const out = r.stdout + r.stderr;
     assert.match(out, /error: PostgreSQL 15 lane not run: no PostgreSQL 15 server binaries in \/nonexistent\/pg15\/bin; install it \(apt-get install postgresql-15/);

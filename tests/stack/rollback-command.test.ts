@@ -5,14 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { planRollback } from '../../scripts/rollback.ts';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { dbPush } from '../../scripts/stack/supabase-cli.ts';
+import { planRollback } from '../../scripts/ops/rollback.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { dbPush } from '../../scripts/lib/supabase-cli.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { schemaSnapshot } from '../../scripts/lib/schema-snapshot.ts';
 import { TENANT } from '../helpers/seed-ids.ts';
 
-const rollback = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rollback.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+const rollback = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ops/rollback.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 const migrations = fs.readdirSync(path.join(repoRoot, 'supabase', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
 const versions = migrations.map((f) => f.split('_')[0]);
 

@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { serverCanReach, serverIdentity } from '../../scripts/stack/os-user.ts';
-import { freePort } from '../../scripts/stack/ports.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { serverCanReach, serverIdentity } from '../../scripts/local/stack/os-user.ts';
+import { freePort } from '../../scripts/local/stack/ports.ts';
 import { exitWithin, serverProcessesFor, waitFor, type Running } from '../helpers/stack-run.ts';
 
 const root = process.getuid?.() === 0;
@@ -63,7 +63,7 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
   after(() => {
     for (const c of children) c.kill('SIGKILL');
     if (!project) return;
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: project, env: { ...process.env, STACK_SHARED_DIR: shared } });
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/stack-reset.ts'], { cwd: project, env: { ...process.env, STACK_SHARED_DIR: shared } });
     for (const pid of serverProcessesFor(shared)) process.kill(pid, 'SIGKILL');
     fs.rmSync(closed, { recursive: true, force: true });
     fs.rmSync(shared, { recursive: true, force: true });
@@ -75,7 +75,7 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
     // The embedded 17 on both lanes: its binaries are the ones that live in node_modules.
     const env = { DB_PORT: String(await freePort()), API_PORT: String(await freePort()), PG_MAJOR: '17' };
 
-    const first = run('scripts/start.ts', env);
+    const first = run('scripts/local/start.ts', env);
     await waitFor(first, /Press Ctrl-C to stop/, 120_000);
     const note = /note: the "postgres" OS user the server runs as cannot enter (\S+), so the database cluster lives in (\S+) \(linked from (\S+);/.exec(first.output());
     assert.ok(note, `a note says where the cluster is:\n${first.output()}`);
@@ -95,9 +95,9 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
     assert.equal(await exitWithin(first, 60_000), 0);
     assert.deepEqual(serverProcessesFor(note[2]), []);
 
-    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: project, env: { ...process.env, STACK_SHARED_DIR: shared }, encoding: 'utf8' });
+    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/stack-reset.ts'], { cwd: project, env: { ...process.env, STACK_SHARED_DIR: shared }, encoding: 'utf8' });
     assert.equal(reset.status, 0, reset.stderr);
-    const second = run('scripts/start.ts', env);
+    const second = run('scripts/local/start.ts', env);
     await waitFor(second, /Press Ctrl-C to stop/, 120_000);
     assert.match(second.output(), /initialised a new database cluster in /, 'the reset emptied the relocated cluster');
     assert.match(second.output(), /Applying migration \d{14}_/);
@@ -110,7 +110,7 @@ describe('as root in a folder the postgres OS user cannot enter', { skip }, () =
     const blocked = path.join(shared, 'a-file');
     fs.writeFileSync(blocked, '');
     fs.rmSync(path.join(project, '.stack'), { recursive: true, force: true });
-    const failed = run('scripts/start.ts', { DB_PORT: String(await freePort()), API_PORT: String(await freePort()), STACK_SHARED_DIR: path.join(blocked, 'x') });
+    const failed = run('scripts/local/start.ts', { DB_PORT: String(await freePort()), API_PORT: String(await freePort()), STACK_SHARED_DIR: path.join(blocked, 'x') });
     assert.equal(await exitWithin(failed, 60_000), 1);
     assert.match(failed.output(), /error: cannot create .*a-file\/x.* for the database server \(ENOTDIR\)/);
     assert.match(failed.output(), /hint: set STACK_SHARED_DIR to a writable folder every user can enter/);

@@ -10,9 +10,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { serverCanReach } from '../../scripts/stack/os-user.ts';
-import { freePort } from '../../scripts/stack/postgres-server.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { serverCanReach } from '../../scripts/local/stack/os-user.ts';
+import { freePort } from '../../scripts/local/stack/postgres-server.ts';
 import { connect, superuserUrl } from '../helpers/db.ts';
 import { cleanUpStacks, newStateDir, serverProcessesFor, startStack, waitFor } from '../helpers/stack-run.ts';
 
@@ -68,7 +68,7 @@ describe('npm start', () => {
     assert.equal(await fourth.exited, 0);
     assert.deepEqual(serverProcessesFor(dataDir), []);
 
-    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: stateDir }, encoding: 'utf8' });
+    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/stack-reset.ts'], { cwd: repoRoot, env: { ...process.env, STACK_STATE_DIR: stateDir }, encoding: 'utf8' });
     assert.equal(reset.status, 0, reset.stderr);
     assert.equal(fs.existsSync(stateDir), false);
     console.log(`cold start on an initialised data folder: ${coldStart} s`);

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertPortFree, freePort, processAlive } from '../../scripts/stack/postgres-server.ts';
-import { serverProcessesIn } from '../../scripts/stack/server-processes.ts';
-import { PidFile } from '../../scripts/stack/stack-lock.ts';
+import { assertPortFree, freePort, processAlive } from '../../scripts/local/stack/postgres-server.ts';
+import { serverProcessesIn } from '../../scripts/local/stack/server-processes.ts';
+import { PidFile } from '../../scripts/local/stack/stack-lock.ts';
 import { cleanUpStacks, eventually, exitWithin, newStateDir, processesNaming, startStack, waitFor, type Running } from '../helpers/stack-run.ts';
 
 after(cleanUpStacks);

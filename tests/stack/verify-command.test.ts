@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 
-const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: repoRoot, encoding: 'utf8' });
+const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/ops/${script}.ts`, ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('npm run verify', () => {
   it('passes on a migrated database, with a JSON and a Markdown report', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cliUrl, runSupabaseCli } from '../../scripts/stack/supabase-cli.ts';
+import { cliUrl, runSupabaseCli } from '../../scripts/lib/supabase-cli.ts';
 import { dbUrl } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 

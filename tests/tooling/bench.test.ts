@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 
-const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/bench.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('npm run bench', () => {
   it('measures both RPCs against their ceiling, the queries and jobs at a scale, the gateway, and writes JSON', () => {

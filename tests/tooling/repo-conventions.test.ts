@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 
 const migrationsDir = path.join(repoRoot, 'supabase', 'migrations');
 const rollbacksDir = path.join(repoRoot, 'supabase', 'rollbacks');
@@ -34,7 +34,7 @@ describe('repository conventions', () => {
 
 describe('package-lock.json', () => {
   it('lists every optional platform package, so npm ci accepts it (npm run lock:complete)', async () => {
-    const { missingPlatformEntries } = await import('../../scripts/complete-lockfile.ts');
+    const { missingPlatformEntries } = await import('../../scripts/local/dev/complete-lockfile.ts');
     const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8'));
     assert.deepEqual(missingPlatformEntries(lock.packages).map(([k]) => k), []);
     const incomplete = { 'node_modules/deno': { optionalDependencies: { '@deno/darwin-arm64': '2.9.6' } } };

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 
-const load = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-load.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+const load = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/seed-load.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 
 const digest = (sql: ReturnType<Parameters<Parameters<typeof withScratchDatabase>[2]>[0]['open']>) => sql`
   select md5(string_agg(x, '|' order by x)) as d from (

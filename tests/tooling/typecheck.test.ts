@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 
 describe('typecheck', () => {
   it('tsc --noEmit reports no errors', () => {
@@ -19,7 +19,7 @@ describe('typecheck', () => {
       ...fs.readdirSync(path.join(repoRoot, 'supabase', 'functions'), { withFileTypes: true })
         .filter((d) => d.isDirectory() && fs.existsSync(path.join(repoRoot, 'supabase', 'functions', d.name, 'index.ts')))
         .map((d) => `supabase/functions/${d.name}/index.ts`),
-      'scripts/gateway/main.ts',
+      'scripts/local/gateway/main.ts',
       ...fs.readdirSync(path.join(repoRoot, 'tests', 'fixtures', 'functions'), { withFileTypes: true })
         .filter((d) => d.isDirectory()).map((d) => `tests/fixtures/functions/${d.name}/handler.ts`),
     ];

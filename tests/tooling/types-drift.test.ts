@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
-import { EXPECTED_SCHEMA_FILE, expectedSchemaText, generateTypes, TYPES_FILES } from '../../scripts/stack/types.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
+import { EXPECTED_SCHEMA_FILE, expectedSchemaText, generateTypes, TYPES_FILES } from '../../scripts/local/dev/generate-types.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { dbUrl } from '../helpers/db.ts';
 

@@ -1,13 +1,13 @@
-/** scripts/user-token.ts prints a token the gateway accepts for that user, and refuses unknown users. */
+/** scripts/ops/user-token.ts prints a token the gateway accepts for that user, and refuses unknown users. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../scripts/stack/config.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { apiUrl, anonKey } from '../helpers/api.ts';
 import { dbUrl } from '../helpers/db.ts';
 import { USER } from '../helpers/seed-ids.ts';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/user-token.ts', ...args],
+const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ops/user-token.ts', ...args],
   { cwd: repoRoot, env: { ...process.env, DATABASE_URL: dbUrl(), JWT_SECRET: process.env.TEST_JWT_SECRET }, encoding: 'utf8' });
 
 describe('user-token', () => {
