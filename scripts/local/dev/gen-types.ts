@@ -1,6 +1,6 @@
 /**
  * `npm run gen:types`: from the migrations, on a fresh throwaway database, write
- * types/database.types.ts and supabase/functions/_shared/database.types.ts (supabase gen types),
+ * supabase/functions/_shared/database.types.ts (supabase gen types; types/database.types.ts re-exports it),
  * and supabase/expected-schema.json (the catalog snapshot `npm run verify` compares targets with).
  */
 import fs from 'node:fs';
@@ -8,14 +8,14 @@ import path from 'node:path';
 import { reportFatal } from '../../lib/stack-error.ts';
 import { repoRoot } from '../../lib/stack-config.ts';
 import { startThrowawayDatabase } from '../stack/database.ts';
-import { EXPECTED_SCHEMA_FILE, expectedSchemaText, generateTypes, TYPES_FILES } from './generate-types.ts';
+import { EXPECTED_SCHEMA_FILE, expectedSchemaText, generateTypes, TYPES_FILE } from './generate-types.ts';
 
 try {
   const db = await startThrowawayDatabase({ seed: false });
   try {
     const types = await generateTypes(db.postgresUrl);
     const expected = await expectedSchemaText(db.postgresUrl);
-    for (const [file, text] of [...TYPES_FILES.map((f) => [f, types] as const), [EXPECTED_SCHEMA_FILE, expected] as const]) {
+    for (const [file, text] of [[TYPES_FILE, types], [EXPECTED_SCHEMA_FILE, expected]] as const) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const changed = !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text;
       fs.writeFileSync(file, text);

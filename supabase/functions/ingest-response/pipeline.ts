@@ -2,22 +2,27 @@
 // (retrying, else keep them in the database as storage_pending) and record them durably on the
 // claimed ingestion row. Parsing and its outcome: outcome.ts.
 import { asServiceRole, type Tx } from "../_shared/db.ts";
+import type { DbRow } from "../_shared/rows.ts";
 import type { serviceStorage } from "../_shared/storage.ts";
 
 export const BUCKET = "conversation-files";
 
 type StorageClient = ReturnType<typeof serviceStorage>;
 
-export interface Conversation { id: string; tenant_id: string; user_id: string; title: string | null }
+/** The columns of a conversation the pipeline reads. */
+export type Conversation = Pick<DbRow<"conversations">, "id" | "tenant_id" | "user_id" | "title">;
 
 export interface Usage { input_tokens: number; output_tokens: number; cost: number }
 
-export interface IngestionRow {
-  id: string; tenant_id: string; conversation_id: string; user_id: string; dedupe_key: string; content_sha256: string;
-  size_bytes: string; storage_path: string | null; pending_raw_text: string | null; model: string | null;
-  finish_reason: string | null; usage: Usage | null; usage_recorded_at: Date | null; status: string;
-  result: Record<string, unknown> | null; attempts: number; created_at: Date; updated_at: Date;
-}
+/** A `raw_response_ingestions` row as postgres.js returns it (`select *`). */
+export type IngestionRow = DbRow<"raw_response_ingestions", {
+  size_bytes: string;
+  usage: Usage | null;
+  result: Record<string, unknown> | null;
+  usage_recorded_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}>;
 
 export interface IngestAnswer extends Record<string, unknown> {
   conversation_id: string;
