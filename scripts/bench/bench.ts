@@ -10,17 +10,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { benchGatewayLatency } from './gateway-latency.ts';
-import { parseRateOnCorpus } from './parse-corpus.ts';
-import { benchShieldRpc } from './shield-rpc.ts';
-import { benchScales } from './scales.ts';
-import { benchUsageRpc } from './usage-rpc.ts';
+import { benchGatewayLatency, latencyRows, type LatencyRow } from './gateway-latency.ts';
+import { type ParseCorpusFigures, parseRateOnCorpus } from './parse-corpus.ts';
+import { benchShieldRpc, type ShieldFigures } from './shield-rpc.ts';
+import { benchScales, type ScalesFigures } from './scales.ts';
+import { benchUsageRpc, type UsageFigures } from './usage-rpc.ts';
 import { parseCli, positiveInt, runCli } from '../lib/cli.ts';
 import { StackError } from '../lib/stack-error.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from '../lib/stack-config.ts';
 import { startThrowawayDatabase } from '../local/stack/database.ts';
 
 const SECTIONS = ['shield', 'usage', 'scales', 'gateway'];
+/** What bench/results/*.json holds besides the machine, commit and server: one entry per section run. */
+interface BenchFigures {
+  shield_rpc?: ShieldFigures;
+  usage_rpc?: UsageFigures;
+  scales?: ScalesFigures;
+  gateway_latency?: LatencyRow[];
+  parse_corpus?: ParseCorpusFigures;
+}
+
 const USAGE = 'npm run bench -- [--only shield|usage|scales|gateway] [--scales small,medium[,large|<messages>]] [--runs N] [--seconds S] [--calls N]';
 
 await runCli('bench', async () => {
@@ -43,7 +52,7 @@ await runCli('bench', async () => {
   try {
     const [server] = await sql`select version() as version, current_setting('shared_buffers') as shared_buffers,
       current_setting('work_mem') as work_mem, current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
-    const out: Record<string, unknown> = {};
+    const out: BenchFigures = {};
     if (want('shield')) {
       const shield = await benchShieldRpc(db.postgresUrl, { seconds, runs });
       out.shield_rpc = shield;
@@ -73,12 +82,13 @@ await runCli('bench', async () => {
         anonKey: await signApiKey('anon', DEFAULT_JWT_SECRET), serviceRoleKey: await signApiKey('service_role', DEFAULT_JWT_SECRET), calls,
         ingestCalls: Math.max(10, Math.floor(calls / 5)),
       });
-      out.gateway_latency = latency;
-      const added = latency[2].p50_ms - latency[0].p50_ms;
+      const rows = latencyRows(latency);
+      out.gateway_latency = rows;
+      const added = latency.noop.p50_ms - latency.baseline.p50_ms;
       console.log(`\ngateway latency, ${calls} sequential calls each (same client, loopback)`);
-      console.table(latency.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
+      console.table(rows.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
       console.log(`added by the gateway to a no-op function call: ${added.toFixed(3)} ms at p50`);
-      for (const row of latency.slice(5)) console.log(`${row.target}: ${(row.p50_ms - latency[2].p50_ms).toFixed(1)} ms over the no-op function at p50`);
+      for (const row of latency.ingest) console.log(`${row.target}: ${(row.p50_ms - latency.noop.p50_ms).toFixed(1)} ms over the no-op function at p50`);
       const parsing = parseRateOnCorpus();
       out.parse_corpus = parsing;
       console.log(`\nparser on the ${parsing.cases}-case corpus: ${parsing.direct} direct, ${parsing.jsonrepair} repaired, ${parsing.review} to review; `

@@ -16,6 +16,27 @@ import { freePort } from '../local/stack/postgres-server.ts';
 
 export interface LatencyRow { target: string; p50_ms: number; p95_ms: number; calls: number }
 
+/** The gateway's round trips, by what was called. */
+export interface GatewayLatency {
+  /** A bare Node HTTP server answering 204: the client and loopback cost. */
+  baseline: LatencyRow;
+  health: LatencyRow;
+  /** A no-op function through /functions/v1, JWT verified. */
+  noop: LatencyRow;
+  whoami: LatencyRow;
+  submitFeedback: LatencyRow;
+  /** ingest-response, one row per raw response size (2 KB, 200 KB). */
+  ingest: LatencyRow[];
+}
+
+/** The rows in the order the table and the JSON list them. */
+export function latencyRows(g: GatewayLatency): LatencyRow[] {
+  return [g.baseline, g.health, g.noop, g.whoami, g.submitFeedback, ...g.ingest];
+}
+
+const row = (target: string, { p50, p95 }: { p50: number; p95: number }, calls: number): LatencyRow =>
+  ({ target, p50_ms: Number(p50.toFixed(3)), p95_ms: Number(p95.toFixed(3)), calls });
+
 async function measure(url: string, headers: Record<string, string>, calls: number): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 50; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
   const samples: number[] = [];
@@ -72,7 +93,7 @@ async function measureIngest(url: string, serviceRoleKey: string, conversationId
   return { p50: samples[Math.floor(calls * 0.5)], p95: samples[Math.floor(calls * 0.95)] };
 }
 
-export async function benchGatewayLatency(opts: { postgresUrl: string; superuserUrl: string; jwtSecret: string; anonKey: string; serviceRoleKey: string; calls: number; ingestCalls: number }): Promise<LatencyRow[]> {
+export async function benchGatewayLatency(opts: { postgresUrl: string; superuserUrl: string; jwtSecret: string; anonKey: string; serviceRoleKey: string; calls: number; ingestCalls: number }): Promise<GatewayLatency> {
   const port = await freePort();
   const storageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-platform-bench-storage-'));
   const db = new URL(opts.postgresUrl);
@@ -89,31 +110,28 @@ export async function benchGatewayLatency(opts: { postgresUrl: string; superuser
   try {
     await gateway.start();
     const headers = { apikey: opts.anonKey };
-    const rows: LatencyRow[] = [];
-    const add = async (target: string, url: string, h: Record<string, string> = {}) => {
-      const { p50, p95 } = await measure(url, h, opts.calls);
-      rows.push({ target, p50_ms: Number(p50.toFixed(3)), p95_ms: Number(p95.toFixed(3)), calls: opts.calls });
-    };
-    await add('bare Node HTTP server (baseline)', `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
-    await add('gateway /health', `${gateway.url}/health`);
-    await add('gateway no-op function (JWT verified)', `${gateway.url}/functions/v1/fixture-noop`, headers);
-    await add('gateway whoami (JWT + one DB transaction)', `${gateway.url}/functions/v1/whoami`, headers);
+    const get = async (target: string, url: string, h: Record<string, string> = {}) => row(target, await measure(url, h, opts.calls), opts.calls);
+    const baseline = await get('bare Node HTTP server (baseline)', `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
+    const health = await get('gateway /health', `${gateway.url}/health`);
+    const noop = await get('gateway no-op function (JWT verified)', `${gateway.url}/functions/v1/fixture-noop`, headers);
+    const whoami = await get('gateway whoami (JWT + one DB transaction)', `${gateway.url}/functions/v1/whoami`, headers);
     // submit-feedback as a seed user (alice, on an acme answer), alternating the rating.
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject('20000000-0000-4000-8000-000000000001').setIssuedAt(now).setExpirationTime(now + 3600).sign(new TextEncoder().encode(opts.jwtSecret));
     const feedback = await measurePost(`${gateway.url}/functions/v1/submit-feedback`, { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       (i) => JSON.stringify({ message_id: '40000000-0000-4000-8000-000000000012', rating: i % 2 ? 1 : -1 }), opts.calls);
-    rows.push({ target: 'submit-feedback (upsert + live summary)', p50_ms: Number(feedback.p50.toFixed(3)), p95_ms: Number(feedback.p95.toFixed(3)), calls: opts.calls });
+    const submitFeedback = row('submit-feedback (upsert + live summary)', feedback, opts.calls);
     const sql = postgres(opts.postgresUrl, { max: 1, onnotice: () => {} });
     const [conv] = await sql`insert into public.conversations (tenant_id, user_id, title)
                              select tenant_id, id, 'ingest benchmark' from public.users order by id limit 1 returning id`;
     await sql.end();
+    const ingest: LatencyRow[] = [];
     for (const size of [2 * 1024, 200 * 1024]) {
-      const { p50, p95 } = await measureIngest(`${gateway.url}/functions/v1/ingest-response`, opts.serviceRoleKey, conv.id, size, opts.ingestCalls);
-      rows.push({ target: `ingest-response ${size / 1024} KB (store, parse, insert)`, p50_ms: Number(p50.toFixed(3)), p95_ms: Number(p95.toFixed(3)), calls: opts.ingestCalls });
+      const figures = await measureIngest(`${gateway.url}/functions/v1/ingest-response`, opts.serviceRoleKey, conv.id, size, opts.ingestCalls);
+      ingest.push(row(`ingest-response ${size / 1024} KB (store, parse, insert)`, figures, opts.ingestCalls));
     }
-    return rows;
+    return { baseline, health, noop, whoami, submitFeedback, ingest };
   } finally {
     await gateway.stop();
     bare.close();

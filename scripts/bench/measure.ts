@@ -25,8 +25,10 @@ export async function throughput(url: string, connections: number, seconds: numb
   }
 }
 
+export interface LatencyFigures { p50: number; p95: number; p99: number; calls: number }
+
 /** p50/p95/p99 (ms) of `call` on one connection for `seconds` (at least 100 calls). */
-export async function latency(url: string, seconds: number, call: (sql: Sql) => Promise<unknown>): Promise<{ p50: number; p95: number; p99: number; calls: number }> {
+export async function latency(url: string, seconds: number, call: (sql: Sql) => Promise<unknown>): Promise<LatencyFigures> {
   const samples: number[] = [];
   const one = postgres(url, { max: 1, onnotice: () => {} });
   try {

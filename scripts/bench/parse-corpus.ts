@@ -2,7 +2,17 @@
 import { corpus } from '../../supabase/functions/ingest-response/corpus.ts';
 import { parseRawResponse } from '../../supabase/functions/ingest-response/parse.ts';
 
-export function parseRateOnCorpus() {
+export interface ParseCorpusFigures {
+  cases: number;
+  direct: number;
+  jsonrepair: number;
+  review: number;
+  success_rate_pct: number;
+  matching_expectation: number;
+  mean_parse_us: number;
+}
+
+export function parseRateOnCorpus(): ParseCorpusFigures {
   const counts = { direct: 0, jsonrepair: 0, review: 0 };
   let matching = 0;
   const t0 = performance.now();

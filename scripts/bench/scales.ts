@@ -1,15 +1,17 @@
 /**
- * Benchmark at data scales: loads each scale with seed:load, then times the checklists' queries as
- * a tenant user under RLS (p50/p95, the index the plan used) and as service_role (the RLS
- * overhead), the summary refresh and calculate_rag_metrics.
+ * Benchmark at data scales: loads each scale with the seed loader (seed/load.ts, what seed:load
+ * runs), then times the checklists' queries as a tenant user under RLS (p50/p95, the index the plan
+ * used) and as service_role (the RLS overhead), the summary refresh and calculate_rag_metrics.
  */
-import { execFileSync } from 'node:child_process';
-import postgres, { type Sql, type TransactionSql } from 'postgres';
-import { repoRoot } from '../lib/stack-config.ts';
+import postgres, { type Sql } from 'postgres';
+import { asRole } from '../lib/db-role.ts';
+import { explainPlan } from '../lib/plan.ts';
 import { median, percentile, round3 } from './measure.ts';
+import { loadSeed } from './seed/load.ts';
 
 export interface QueryRow { scale: string; query: string; user_p50_ms: number; user_p95_ms: number; service_p50_ms: number; rls_overhead: number; indexes: string }
 export interface ScaleRow { scale: string; load_seconds: number; messages: number; dialogues: number; refresh_ms: number; rag_metrics_platform_ms: number; rag_metrics_tenant_ms: number }
+export interface ScalesFigures { scales: ScaleRow[]; queries: QueryRow[] }
 
 type Ids = { user: string; material: string; tenant: string };
 const QUERIES: [string, string, (ids: Ids) => string[]][] = [
@@ -21,17 +23,13 @@ const QUERIES: [string, string, (ids: Ids) => string[]][] = [
   ["today's usage", 'select * from public.current_day_usage', () => []],
 ];
 
-async function asRole<T>(sql: Sql, role: 'authenticated' | 'service_role', userId: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return await sql.begin(async (tx) => {
-    await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(role === 'authenticated' ? { sub: userId, role } : { role })}, true)`;
-    return await fn(tx);
-  }) as T;
-}
+type Role = 'authenticated' | 'service_role';
+const claimsOf = (role: Role, userId: string) => (role === 'authenticated' ? { sub: userId, role } : { role });
 
-async function timeQuery(sql: Sql, role: 'authenticated' | 'service_role', userId: string, query: string, params: string[], runs: number): Promise<number[]> {
+async function timeQuery(sql: Sql, role: Role, userId: string, query: string, params: string[], runs: number): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    await asRole(sql, role, userId, async (tx) => {
+    await asRole(sql, role, claimsOf(role, userId), async (tx) => {
       const t0 = performance.now();
       await tx.unsafe(query, params);
       samples.push(performance.now() - t0);
@@ -40,15 +38,13 @@ async function timeQuery(sql: Sql, role: 'authenticated' | 'service_role', userI
   return samples.sort((a, b) => a - b);
 }
 
-export async function benchScales(url: string, opts: { scales: string[]; runs: number }): Promise<{ scales: ScaleRow[]; queries: QueryRow[] }> {
+export async function benchScales(url: string, opts: { scales: string[]; runs: number }): Promise<ScalesFigures> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const scales: ScaleRow[] = [];
   const queries: QueryRow[] = [];
   try {
     for (const scale of opts.scales) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/seed-load.ts', '--scale', scale, '--db-url', url, '--replace'],
-        { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'inherit'] });
-      const loadSeconds = Number(/in ([\d.]+) s,/.exec(out)?.[1] ?? 'NaN');
+      const loaded = await loadSeed(url, scale, { replace: true });
       const [who] = await sql`select u.id as user_id, u.tenant_id from public.users u join public.tenants t on t.id = u.tenant_id
                               where t.slug = 'load-1' and u.role = 'owner' limit 1`;
       const [material] = await sql`select id from public.materials where tenant_id = ${who.tenant_id} limit 1`;
@@ -57,17 +53,11 @@ export async function benchScales(url: string, opts: { scales: string[]; runs: n
         const params = paramsOf(ids);
         const user = await timeQuery(sql, 'authenticated', who.user_id, query, params, opts.runs);
         const service = await timeQuery(sql, 'service_role', who.user_id, query, params, opts.runs);
-        const plan = await asRole(sql, 'authenticated', who.user_id, (tx) => tx.unsafe(`explain (format json) ${query}`, params));
-        const names: string[] = [];
-        const walk = (n: Record<string, unknown>) => {
-          if (typeof n['Index Name'] === 'string') names.push(n['Index Name']);
-          for (const c of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c);
-        };
-        walk((plan[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0].Plan);
+        const plan = await asRole(sql, 'authenticated', claimsOf('authenticated', who.user_id), (tx) => explainPlan(tx, query, params));
         const userP50 = percentile(user, 50);
         const serviceP50 = percentile(service, 50);
         queries.push({ scale, query: name, user_p50_ms: round3(userP50), user_p95_ms: round3(percentile(user, 95)), service_p50_ms: round3(serviceP50),
-          rls_overhead: Number((userP50 / serviceP50).toFixed(2)), indexes: [...new Set(names)].join(', ') || 'seq scan' });
+          rls_overhead: Number((userP50 / serviceP50).toFixed(2)), indexes: plan.indexes.join(', ') || 'seq scan' });
       }
       const time = async (fn: () => Promise<unknown>) => {
         const xs: number[] = [];
@@ -80,7 +70,7 @@ export async function benchScales(url: string, opts: { scales: string[]; runs: n
       };
       const [counts] = await sql`select (select count(*) from public.messages)::int as messages, (select count(*) from public.ai_dialogue_log)::int as dialogues`;
       scales.push({
-        scale, load_seconds: loadSeconds, messages: counts.messages, dialogues: counts.dialogues,
+        scale, load_seconds: Number(loaded.seconds.toFixed(1)), messages: counts.messages, dialogues: counts.dialogues,
         refresh_ms: await time(() => sql`select private.refresh_summaries()`),
         rag_metrics_platform_ms: await time(() => sql`select public.calculate_rag_metrics('2026-11-19'::date, null)`),
         rag_metrics_tenant_ms: await time(() => sql`select public.calculate_rag_metrics('2026-11-19'::date, ${who.tenant_id}::uuid)`),

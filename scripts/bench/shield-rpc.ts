@@ -6,11 +6,11 @@
  *   - naive select + compute in TypeScript + update on 8 connections: updates lost.
  */
 import postgres, { type Sql } from 'postgres';
-import { againstCeiling, latency, type ThroughputRow } from './measure.ts';
+import { againstCeiling, latency, type LatencyFigures, type ThroughputRow } from './measure.ts';
 
 export interface ShieldFigures {
   throughput: ThroughputRow[];
-  latency_ms: { p50: number; p95: number; p99: number; calls: number };
+  latency_ms: LatencyFigures;
   naive: { connections: number; attempted: number; counted: number; lost: number; lost_pct: number };
   seconds_per_run: number;
   runs: number;

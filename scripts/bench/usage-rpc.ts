@@ -4,12 +4,14 @@
  * its single-connection latency.
  */
 import postgres, { type Sql } from 'postgres';
-import { againstCeiling, latency } from './measure.ts';
+import { againstCeiling, latency, type LatencyFigures, type ThroughputRow } from './measure.ts';
 
 const TENANT = '10000000-0000-4000-8000-000000000001';
 const USER = '20000000-0000-4000-8000-000000000001';
 
-export async function benchUsageRpc(url: string, opts: { seconds: number; runs: number }) {
+export interface UsageFigures { throughput: ThroughputRow[]; latency_ms: LatencyFigures }
+
+export async function benchUsageRpc(url: string, opts: { seconds: number; runs: number }): Promise<UsageFigures> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await admin`create schema if not exists bench`;

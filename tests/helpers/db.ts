@@ -6,6 +6,7 @@
  */
 import { after } from 'node:test';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
+import { actingAs, type Claims, inRequest, type RequestContext, rolledBack } from '../../scripts/lib/db-role.ts';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -37,26 +38,14 @@ const authenticatorUrl = () => requiredEnv('TEST_AUTHENTICATOR_URL');
 export type Tx = TransactionSql;
 export interface TxOptions { commit?: boolean }
 
-class Rollback<T> {
-  constructor(readonly value: T) {}
-}
-
-async function inTransaction<T>(sql: Sql, setup: (tx: Tx) => Promise<unknown>, fn: (tx: Tx) => Promise<T>, opts: TxOptions): Promise<T> {
-  try {
-    return (await sql.begin(async (tx) => {
-      await setup(tx);
-      const value = await fn(tx);
-      if (opts.commit) return value;
-      throw new Rollback(value);
-    })) as T;
-  } catch (err) {
-    if (err instanceof Rollback) return err.value as T;
-    throw err;
-  }
+/** One transaction as ctx (or as the login itself), rolled back unless opts.commit. */
+function inTransaction<T>(sql: Sql, ctx: RequestContext | null, fn: (tx: Tx) => Promise<T>, opts: TxOptions): Promise<T> {
+  if (ctx) return inRequest(sql, ctx, fn, { rollback: !opts.commit });
+  return opts.commit ? sql.begin(fn) as Promise<T> : rolledBack(sql, fn);
 }
 
 /** Claims like a GoTrue access token for this user. */
-export function userClaims(userId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function userClaims(userId: string, extra: Claims = {}): Claims {
   const now = Math.floor(Date.now() / 1000);
   return {
     iss: 'http://127.0.0.1:54321/auth/v1',
@@ -77,26 +66,21 @@ export function userClaims(userId: string, extra: Record<string, unknown> = {}):
   };
 }
 
-function asRole(role: string, claims: Record<string, unknown> | null) {
-  return (tx: Tx) => tx`select set_config('role', ${role}, true),
-                                set_config('request.jwt.claims', ${claims ? JSON.stringify(claims) : ''}, true)`;
-}
-
 export function asAnon<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-  return inTransaction(connect(authenticatorUrl()), asRole('anon', { role: 'anon', iss: 'supabase-demo' }), fn, opts);
+  return inTransaction(connect(authenticatorUrl()), { role: 'anon', claims: { role: 'anon', iss: 'supabase-demo' } }, fn, opts);
 }
 
 export function asUser<T>(userId: string, fn: (tx: Tx) => Promise<T>, opts: TxOptions & { claims?: Record<string, unknown> } = {}): Promise<T> {
-  return inTransaction(connect(authenticatorUrl()), asRole('authenticated', userClaims(userId, opts.claims)), fn, opts);
+  return inTransaction(connect(authenticatorUrl()), { role: 'authenticated', claims: userClaims(userId, opts.claims) }, fn, opts);
 }
 
 export function asServiceRole<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-  return inTransaction(connect(authenticatorUrl()), asRole('service_role', { role: 'service_role', iss: 'supabase-demo' }), fn, opts);
+  return inTransaction(connect(authenticatorUrl()), { role: 'service_role', claims: { role: 'service_role', iss: 'supabase-demo' } }, fn, opts);
 }
 
 /** As `postgres`, the role migrations and seed run as (not a superuser, bypasses RLS). */
 export function asOwner<T>(fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-  return inTransaction(connect(dbUrl()), async () => {}, fn, opts);
+  return inTransaction(connect(dbUrl()), null, fn, opts);
 }
 
 /**
@@ -132,17 +116,13 @@ export interface Scenario {
  * PostgREST does), so tests can build the exact situation they need without committing.
  */
 export function scenario<T>(fn: (s: Scenario) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-  return inTransaction(connect(dbUrl()), async () => {}, async (owner) => {
+  return inTransaction(connect(dbUrl()), null, async (owner) => {
     const as = async <R>(actor: Actor, step: (tx: Tx) => Promise<R>): Promise<R> => {
-      return (await owner.savepoint(async (sp) => {
-        const [role, claims] = actor === 'anon' ? ['anon', { role: 'anon' }]
-          : actor === 'service_role' ? ['service_role', { role: 'service_role' }]
-          : ['authenticated', userClaims(actor.user, actor.claims)];
-        await sp`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-        const value = await step(sp);
-        await sp`select set_config('role', 'postgres', true), set_config('request.jwt.claims', '', true)`;
-        return value;
-      })) as R;
+      const ctx: RequestContext = actor === 'anon' ? { role: 'anon', claims: { role: 'anon' } }
+        : actor === 'service_role' ? { role: 'service_role', claims: { role: 'service_role' } }
+        : { role: 'authenticated', claims: userClaims(actor.user, actor.claims) };
+      // Back to postgres (the session's role) afterwards, so the next step starts as the owner.
+      return (await owner.savepoint((sp) => actingAs(sp, ctx, step))) as R;
     };
     const errorAs = async (actor: Actor, step: (tx: Tx) => Promise<unknown>) => {
       try {

@@ -11,7 +11,7 @@ function escape(v: Value): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** COPY rows into table(columns); onProgress is called with the running count. */
+/** COPY rows into table (schema-qualified) and columns, quoted as identifiers; onProgress is called with the running count. */
 export async function copyRows(sql: Sql, table: string, columns: string[], rows: Iterable<Value[]>, onProgress?: (n: number) => void): Promise<number> {
   let n = 0;
   function* lines() {
@@ -28,7 +28,7 @@ export async function copyRows(sql: Sql, table: string, columns: string[], rows:
     if (batch.length) yield `${batch.join('\n')}\n`;
     onProgress?.(n);
   }
-  const writable = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+  const writable = await sql`copy ${sql(table)} (${sql(columns)}) from stdin`.writable();
   await pipeline(Readable.from(lines()), writable);
   return n;
 }

@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import type { Sql } from 'postgres';
+import { actingAs, rolledBack } from '../../lib/db-role.ts';
+import { explainPlan } from '../../lib/plan.ts';
 import { diffSnapshots, EXPECTED_SCHEMA_FILE, schemaSnapshot } from '../../lib/schema-snapshot.ts';
 import { cliUrl, runSupabaseCli } from '../../lib/supabase-cli.ts';
 
@@ -87,69 +89,63 @@ export async function smoke(sql: Sql): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
   let tenantId = '';
   let userId = '';
-  const rollback = Symbol('rollback');
-  try {
-    await sql.begin(async (tx) => {
-      const step = async (name: string, fn: () => Promise<string>) => {
-        const t0 = performance.now();
-        try {
-          const evidence = await tx.savepoint(async () => await fn());
-          items.push(item('smoke', name, true, evidence, performance.now() - t0));
-        } catch (err) {
-          items.push(item('smoke', name, false, (err as Error).message, performance.now() - t0));
-        }
-      };
-      const [t] = await tx`insert into public.tenants (slug, name) values ('verify-smoke', 'Verify smoke') returning id`;
-      const [u] = await tx`insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', 'verify-smoke@example.test') returning id`;
-      tenantId = t.id;
-      userId = u.id;
-      await tx`insert into public.users (id, tenant_id, role) values (${u.id}, ${t.id}, 'admin')`;
-      const [c] = await tx`insert into public.conversations (tenant_id, user_id, title) values (${t.id}, ${u.id}, 'smoke') returning id`;
-      const [m] = await tx`insert into public.messages (conversation_id, tenant_id, role, content) values (${c.id}, ${t.id}, 'assistant', 'smoke answer') returning id`;
-      await step('increment_usage_metrics', async () => {
-        const [r] = await tx`select * from public.increment_usage_metrics(${t.id}, ${u.id}, current_date, 100, 200, 0.015)`;
-        if (Number(r.total_tokens) !== 300) throw new Error(`total_tokens ${r.total_tokens}`);
-        return `total_tokens ${r.total_tokens}, requests ${r.request_count}`;
-      });
-      await step('atomic_update_user_behavior', async () => {
-        const [r] = await tx`select public.atomic_update_user_behavior(${t.id}, 'twitter', 'smoke_user', 'smoke', '{"severity": "medium", "toxicity_score": 0.75, "comment_id": "test_comment", "action_tags": ["warning"]}') as r`;
-        if (r.r.total_violations !== 1) throw new Error(JSON.stringify(r.r));
-        return `total_violations ${r.r.total_violations}, severity_counts ${JSON.stringify(r.r.severity_counts)}`;
-      });
-      await step('feedback round as the user (RLS)', async () => {
-        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: u.id, role: 'authenticated' })}, true)`;
-        await tx`insert into public.feedback (message_id, rating) values (${m.id}, 1)`;
-        const [s] = await tx`select count(*)::int as n from public.feedback where message_id = ${m.id}`;
-        await tx`reset role`;
-        await tx`select set_config('request.jwt.claims', '', true)`;
-        if (s.n !== 1) throw new Error(`feedback rows ${s.n}`);
-        return 'one feedback row written and read back under RLS';
-      });
-      await step('ingest round (stored, parsed, completed)', async () => {
-        await tx`insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, storage_path, status)
-                 values (${t.id}, ${c.id}, ${u.id}, 'smoke', ${'0'.repeat(64)}, 2, ${`raw/${u.id}/${c.id}/smoke.json`}, 'raw_stored')`;
-        await tx`update public.conversations set raw_response_path = ${`raw/${u.id}/${c.id}/smoke.json`}, raw_response_size = 2, raw_stored_at = now(),
-                   processing_status = 'completed', parse_method_used = 'direct', parse_attempts = 1, last_parse_attempt_at = now() where id = ${c.id}`;
-        const [h] = await tx`select completed_count from public.raw_storage_health where tenant_id = ${t.id}`;
-        if (h.completed_count !== 1) throw new Error(`completed_count ${h.completed_count}`);
-        return 'raw_storage_health counts it';
-      });
-      await step('calculate_rag_metrics and refresh_summaries', async () => {
-        const [r] = await tx`select * from public.calculate_rag_metrics(current_date - 1, ${t.id})`;
-        const [s] = await tx`select private.refresh_summaries() as s`;
-        return `metrics row for ${r.date.toISOString().slice(0, 10)}; summaries ${JSON.stringify(s.s)}`;
-      });
-      throw rollback;
+  await rolledBack(sql, async (tx) => {
+    const step = async (name: string, fn: () => Promise<string>) => {
+      const t0 = performance.now();
+      try {
+        const evidence = await tx.savepoint(async () => await fn());
+        items.push(item('smoke', name, true, evidence, performance.now() - t0));
+      } catch (err) {
+        items.push(item('smoke', name, false, (err as Error).message, performance.now() - t0));
+      }
+    };
+    const [t] = await tx`insert into public.tenants (slug, name) values ('verify-smoke', 'Verify smoke') returning id`;
+    const [u] = await tx`insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', 'verify-smoke@example.test') returning id`;
+    tenantId = t.id;
+    userId = u.id;
+    await tx`insert into public.users (id, tenant_id, role) values (${u.id}, ${t.id}, 'admin')`;
+    const [c] = await tx`insert into public.conversations (tenant_id, user_id, title) values (${t.id}, ${u.id}, 'smoke') returning id`;
+    const [m] = await tx`insert into public.messages (conversation_id, tenant_id, role, content) values (${c.id}, ${t.id}, 'assistant', 'smoke answer') returning id`;
+    await step('increment_usage_metrics', async () => {
+      const [r] = await tx`select * from public.increment_usage_metrics(${t.id}, ${u.id}, current_date, 100, 200, 0.015)`;
+      if (Number(r.total_tokens) !== 300) throw new Error(`total_tokens ${r.total_tokens}`);
+      return `total_tokens ${r.total_tokens}, requests ${r.request_count}`;
     });
-  } catch (err) {
-    if (err !== rollback) throw err;
-  }
+    await step('atomic_update_user_behavior', async () => {
+      const [r] = await tx`select public.atomic_update_user_behavior(${t.id}, 'twitter', 'smoke_user', 'smoke', '{"severity": "medium", "toxicity_score": 0.75, "comment_id": "test_comment", "action_tags": ["warning"]}') as r`;
+      if (r.r.total_violations !== 1) throw new Error(JSON.stringify(r.r));
+      return `total_violations ${r.r.total_violations}, severity_counts ${JSON.stringify(r.r.severity_counts)}`;
+    });
+    await step('feedback round as the user (RLS)', async () => {
+      const s = await actingAs(tx, { role: 'authenticated', claims: { sub: u.id, role: 'authenticated' } }, async (user) => {
+        await user`insert into public.feedback (message_id, rating) values (${m.id}, 1)`;
+        const [row] = await user`select count(*)::int as n from public.feedback where message_id = ${m.id}`;
+        return row;
+      });
+      if (s.n !== 1) throw new Error(`feedback rows ${s.n}`);
+      return 'one feedback row written and read back under RLS';
+    });
+    await step('ingest round (stored, parsed, completed)', async () => {
+      await tx`insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, storage_path, status)
+               values (${t.id}, ${c.id}, ${u.id}, 'smoke', ${'0'.repeat(64)}, 2, ${`raw/${u.id}/${c.id}/smoke.json`}, 'raw_stored')`;
+      await tx`update public.conversations set raw_response_path = ${`raw/${u.id}/${c.id}/smoke.json`}, raw_response_size = 2, raw_stored_at = now(),
+                 processing_status = 'completed', parse_method_used = 'direct', parse_attempts = 1, last_parse_attempt_at = now() where id = ${c.id}`;
+      const [h] = await tx`select completed_count from public.raw_storage_health where tenant_id = ${t.id}`;
+      if (h.completed_count !== 1) throw new Error(`completed_count ${h.completed_count}`);
+      return 'raw_storage_health counts it';
+    });
+    await step('calculate_rag_metrics and refresh_summaries', async () => {
+      const [r] = await tx`select * from public.calculate_rag_metrics(current_date - 1, ${t.id})`;
+      const [s] = await tx`select private.refresh_summaries() as s`;
+      return `metrics row for ${r.date.toISOString().slice(0, 10)}; summaries ${JSON.stringify(s.s)}`;
+    });
+  });
   // No trace: no row of any public table refers to the smoke tenant, and its account is gone.
   const tables = await sql`select c.relname from pg_class c join pg_attribute a on a.attrelid = c.oid
     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and a.attname = 'tenant_id' and not a.attisdropped`;
   const traces: string[] = [];
   for (const { relname } of tables) {
-    const [r] = await sql.unsafe(`select count(*)::int as n from public.${relname} where tenant_id = $1`, [tenantId]);
+    const [r] = await sql`select count(*)::int as n from ${sql('public')}.${sql(relname)} where tenant_id = ${tenantId}`;
     if (r.n > 0) traces.push(`${relname}: ${r.n}`);
   }
   const [tenantRow] = await sql`select (select count(*) from public.tenants where id = ${tenantId})::int + (select count(*) from auth.users where id = ${userId})::int as n`;
@@ -172,29 +168,16 @@ const PERFORMANCE_QUERIES: [string, string, string][] = [
 export async function performanceChecks(sql: Sql): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
   for (const [name, query, index] of PERFORMANCE_QUERIES) {
-    const rollback = Symbol('rollback');
-    let plan: Record<string, unknown> | undefined;
     try {
-      await sql.begin(async (tx) => {
+      const plan = await rolledBack(sql, async (tx) => {
         await tx`set local enable_seqscan = off`;
-        const [row] = await tx.unsafe(`explain (analyze, format json) ${query}`);
-        plan = (row['QUERY PLAN'] as Record<string, unknown>[])[0];
-        throw rollback;
+        return await explainPlan(tx, query, [], { analyze: true });
       });
+      const ms = plan.executionMs ?? NaN;
+      items.push(item('performance', `${name} uses ${index}`, plan.indexes.includes(index), `indexes: ${list(plan.indexes)}; ${ms.toFixed(2)} ms`, ms));
     } catch (err) {
-      if (err !== rollback) {
-        items.push(item('performance', name, false, (err as Error).message));
-        continue;
-      }
+      items.push(item('performance', name, false, (err as Error).message));
     }
-    const names: string[] = [];
-    const walk = (n: Record<string, unknown>) => {
-      if (typeof n['Index Name'] === 'string') names.push(n['Index Name']);
-      for (const c of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c);
-    };
-    walk(plan!.Plan as Record<string, unknown>);
-    const ms = Number(plan!['Execution Time']);
-    items.push(item('performance', `${name} uses ${index}`, names.includes(index), `indexes: ${list(names)}; ${ms.toFixed(2)} ms`, ms));
   }
   return items;
 }

@@ -1,7 +1,8 @@
-// Database side of the Storage API: transactions as the caller (role and claims set the way the
-// real service does, so storage.objects policies decide) or as service_role.
+// Database side of the Storage API: transactions as the caller (role, claims and Storage's own
+// settings set the way the real service does, so storage.objects policies decide) or as service_role.
 import postgres from "postgres";
 import type { JWTPayload } from "jose";
+import { inRequest } from "../../../../supabase/functions/_shared/request-role.ts";
 
 export type Tx = postgres.TransactionSql;
 
@@ -22,26 +23,23 @@ export class StorageDb {
     this.sql = postgres(url, { prepare: false, max: 10, onnotice: () => {} });
   }
 
-  /** Run fn in a transaction as caller; rolled back when `probe` (the permission probe) is set. */
-  async as<T>(caller: StorageCaller, operation: string, fn: (tx: Tx) => Promise<T>, opts: { probe?: boolean } = {}): Promise<T> {
-    const rollback = Symbol("probe");
-    let result: T | undefined;
-    try {
-      await this.sql.begin(async (tx) => {
-        await tx`select set_config('role', ${caller.role}, true),
-                        set_config('request.jwt.claim.role', ${caller.role}, true),
-                        set_config('request.jwt', ${caller.token ?? ""}, true),
-                        set_config('request.jwt.claim.sub', ${caller.sub ?? ""}, true),
-                        set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true),
-                        set_config('storage.operation', ${operation}, true),
-                        set_config('storage.allow_delete_query', 'true', true)`;
-        result = await fn(tx);
-        if (opts.probe) throw rollback;
-      });
-    } catch (err) {
-      if (err !== rollback) throw err;
-    }
-    return result as T;
+  /**
+   * Run fn in a transaction as caller, with the settings the real service sets besides role and
+   * claims (request.jwt, request.jwt.claim.sub/role, storage.operation); rolled back when `probe`
+   * (the permission probe) is set.
+   */
+  as<T>(caller: StorageCaller, operation: string, fn: (tx: Tx) => Promise<T>, opts: { probe?: boolean } = {}): Promise<T> {
+    return inRequest(this.sql, {
+      role: caller.role,
+      claims: caller.claims,
+      extra: {
+        "request.jwt.claim.role": caller.role,
+        "request.jwt": caller.token ?? "",
+        "request.jwt.claim.sub": caller.sub ?? "",
+        "storage.operation": operation,
+        "storage.allow_delete_query": "true",
+      },
+    }, fn, { rollback: opts.probe });
   }
 
   end(): Promise<void> {
