@@ -1,19 +1,10 @@
 // Gateway settings, from the environment the stack launcher passes, plus the functions' config
 // (verify_jwt per [functions.<name>] in supabase/config.toml) and supabase/functions/.env.
+import { parse as parseDotenv } from "dotenv";
 import { parse as parseToml } from "smol-toml";
+import type { GatewaySettings } from "./settings.ts";
 
-export interface GatewayConfig {
-  host: string;
-  port: number;
-  apiUrl: string;
-  jwtSecret: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  /** postgres login for functions (SUPABASE_DB_URL). */
-  dbUrl: string;
-  /** supabase_storage_admin login for the Storage API. */
-  storageDbUrl: string;
-  storageRoot: string;
+export interface GatewayConfig extends GatewaySettings {
   /** Where functions live: supabase/functions, then any extra folders (test fixtures). */
   functionsDirs: string[];
   configToml: string;
@@ -70,21 +61,22 @@ export function verifyJwtFor(configToml: string, name: string): boolean {
   return parsed.toml.functions?.[name]?.verify_jwt ?? true;
 }
 
-/** supabase/functions/.env, as the CLI reads it: KEY=VALUE lines; names starting SUPABASE_ are skipped. */
+/**
+ * The functions' secrets from .env text, parsed by dotenv (quotes, `\n` in double quotes, comments,
+ * multi-line quoted values, `export`); names starting SUPABASE_ are skipped, as the CLI skips them.
+ */
+export function parseFunctionsEnv(text: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(parseDotenv(text)).filter(([name]) => !name.startsWith("SUPABASE_")));
+}
+
+/** supabase/functions/.env (or another file) parsed by parseFunctionsEnv; a missing file is {}. */
 export function readFunctionsEnv(path: string): Record<string, string> {
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
-  } catch {
-    return {};
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return {};
+    throw err;
   }
-  const out: Record<string, string> = {};
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m || m[1].startsWith("SUPABASE_")) continue;
-    out[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
-  }
-  return out;
+  return parseFunctionsEnv(text);
 }

@@ -1,20 +1,15 @@
-// The local API gateway on 127.0.0.1:54321 (Deno): /functions/v1 (our edge functions, in this
-// process) and /storage/v1 (a stand-in for Supabase Storage), plus /health and the project's
-// public signing keys. Started by `npm start` and by the test harness; stops on SIGTERM / SIGINT.
-//
-// Before any service sees a request the gateway refuses methods no service answers, paths with dot
-// segments or backslashes in any encoding (never normalised), and bodies over the limit while they
-// stream. What the gateway answers itself has the error shape of the service mounted at that path:
-// Storage's body under /storage/v1, the functions' envelope everywhere else.
+// The local API gateway on 127.0.0.1:54321 (Deno): the router (router.ts) with its services,
+// /functions/v1 (our edge functions, in this process) and /storage/v1 (a stand-in for Supabase
+// Storage), plus /health and the project's public signing keys. Started by `npm start` and by the
+// test harness; stops on SIGTERM / SIGINT. This file is the process wiring: the environment the
+// functions see, the schedules, the signals.
 import { join } from "node:path";
-import { errorResponse, type ErrorCode } from "../../../supabase/functions/_shared/http.ts";
+import { errorResponse } from "../../../supabase/functions/_shared/http.ts";
 import { loadGatewayConfig, readFunctionsEnv } from "./config.ts";
-import { serveFunction } from "./functions.ts";
-import { METHODS, rawPath, rawPathProblem } from "./guard.ts";
+import { withCors } from "./cors.ts";
+import { Router } from "./router.ts";
 import { startSchedules } from "./schedules.ts";
 import { loadSigningKey } from "./signing-key.ts";
-import { StorageApi } from "./storage/api.ts";
-import { gatewayStorageError } from "./storage/errors.ts";
 
 const config = loadGatewayConfig();
 const signingKey = await loadSigningKey(Deno.env.get("GATEWAY_SIGNING_JWK"));
@@ -36,50 +31,18 @@ globalThis.addEventListener("unhandledrejection", (event) => {
   console.error("unhandled rejection in a function:", event.reason);
 });
 
-const storage = new StorageApi(config);
-
-/** An answer of the gateway's own, in the error shape of the service the raw path names. */
-function gatewayError(req: Request, status: number, code: ErrorCode, message: string): Response {
-  if (rawPath(req.url).startsWith("/storage/v1/")) return gatewayStorageError(status, code === "method_not_allowed" ? "MethodNotAllowed" : "InvalidRequest", message);
-  return errorResponse(status, code, message);
-}
-
-async function route(req: Request): Promise<Response> {
-  let url: URL;
-  try {
-    url = new URL(req.url);
-  } catch {
-    return errorResponse(400, "bad_request", "the request target is not a URL");
-  }
-  if (!METHODS.includes(req.method)) return gatewayError(req, 405, "method_not_allowed", `${req.method} is not supported`);
-  const pathProblem = rawPathProblem(req.url);
-  if (pathProblem) return gatewayError(req, 400, "bad_request", pathProblem);
-  if (url.pathname === "/health" || url.pathname === "/_internal/health") {
-    return new Response(JSON.stringify({ message: "ok" }), { headers: { "Content-Type": "application/json" } });
-  }
-  if (url.pathname === "/auth/v1/.well-known/jwks.json") {
-    return new Response(JSON.stringify(signingKey.jwks), { headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=600" } });
-  }
-  if (url.pathname.startsWith("/functions/v1/")) return await serveFunction(req, url, config);
-  if (url.pathname.startsWith("/storage/v1/")) return await storage.handle(req, url);
-  return errorResponse(404, "not_found", "no route: this local gateway serves /functions/v1 and /storage/v1");
-}
+const router = new Router(config, signingKey);
 
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
   onListen: ({ hostname, port }) => console.log(`gateway listening on http://${hostname}:${port}`),
-  // Anything that escapes a service is our bug: logged, answered in the envelope, never a bare 500.
+  // Anything that escapes the router is our bug: logged, answered in the envelope, never a bare 500.
   onError: (err) => {
     console.error("gateway: unhandled error", err);
-    return errorResponse(500, "internal", "internal error");
+    return withCors(errorResponse(500, "internal", "internal error"));
   },
-}, async (req) => {
-  const res = await route(req);
-  // A refused request's body is not read any further.
-  if (!res.ok && !req.bodyUsed && req.body && !req.body.locked) void req.body.cancel().catch(() => {});
-  return res;
-});
+}, (req) => router.handle(req));
 
 // Supabase Cron's local stand-in, unless turned off (the test harness does).
 const schedules = Deno.env.get("GATEWAY_SCHEDULES") === "off" ? [] : await startSchedules(config);
@@ -88,7 +51,7 @@ if (schedules.length) console.log(`schedules: ${schedules.map((c) => `${c.name} 
 const stop = async () => {
   for (const job of schedules) job.stop();
   await server.shutdown();
-  await storage.close();
+  await router.close();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", stop);

@@ -7,21 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StackError } from '../../lib/stack-error.ts';
 import { denoBin, repoRoot, supabaseDir } from '../../lib/stack-config.ts';
+import type { GatewaySettings } from '../gateway/settings.ts';
 import { assertPortFree } from './ports.ts';
 import { PidFile } from './stack-lock.ts';
 
-export interface GatewayOptions {
-  host: string;
-  port: number;
-  apiUrl: string;
-  jwtSecret: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  /** postgres login (functions' SUPABASE_DB_URL). */
-  dbUrl: string;
-  /** supabase_storage_admin login (the Storage API's). */
-  storageDbUrl: string;
-  storageRoot: string;
+/** The settings the gateway reads back from its environment (one type for this side and the gateway's), plus the launcher's own. */
+export interface GatewayOptions extends GatewaySettings {
   logFile?: string;
   /** Extra function folders after supabase/functions (test fixtures). */
   extraFunctionDirs?: string[];

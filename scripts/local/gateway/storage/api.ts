@@ -1,43 +1,41 @@
-// A local stand-in for Supabase Storage: the /storage/v1/object endpoints storage-js calls.
-// Bytes live on disk under STORAGE_ROOT, named by object id (so no key can reach outside it);
-// rows live in storage.objects. Every operation runs as the caller, so the bucket's RLS
-// policies decide, with the permission probe before uploads that the real service runs.
-// This file routes; the operations are in upload.ts, objects.ts, listing.ts and signing.ts.
+// A local stand-in for Supabase Storage, mounted at /storage/v1: the /object endpoints storage-js
+// calls. Bytes live on disk under STORAGE_ROOT, named by object id (so no key can reach outside
+// it); rows live in storage.objects. Every operation runs as the caller, so the bucket's RLS
+// policies decide, with the permission probe before uploads that the real service runs. Errors:
+// Storage's body (errors.ts). This file routes; the operations are in upload.ts, objects.ts,
+// listing.ts and signing.ts. CORS and preflight are the gateway's (../cors.ts).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { TokenError, verifyToken } from "../../../../supabase/functions/_shared/auth.ts";
+import type { ErrorCode } from "../../../../supabase/functions/_shared/http.ts";
 import type { GatewayConfig } from "../config.ts";
 import { bearerToken, mapAuthorization } from "../jwt.ts";
-import { anonCaller, serviceCaller, type StorageCaller, StorageDb } from "./db.ts";
-import { invalidJwt, noSuchBucket, StorageError, storageErrorResponse } from "./errors.ts";
+import type { Routed, Service } from "../service.ts";
+import { anonCaller, serviceCaller, StorageDb } from "./db.ts";
+import { gatewayStorageError, invalidJwt, noSuchBucket, StorageError, storageErrorResponse } from "./errors.ts";
 import { parseBucket, parseObjectPath } from "./input.ts";
 import { listObjects } from "./listing.ts";
 import { download, info, removeMany, removeOne } from "./objects.ts";
-import { fetchSigned, sign, signMany } from "./signing.ts";
+import { sign, signMany } from "./signing.ts";
+import { type Bucket, type ObjectKey, PREFIXED_READ_MODES, type ReadMode, type StorageContext, type VerifiedCaller } from "./types.ts";
 import { upload } from "./upload.ts";
 
-export const CORS = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type, x-upsert, cache-control, x-metadata",
-  "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+/** Storage's codes for the gateway's own refusals under /storage/v1. */
+const GATEWAY_CODES: Partial<Record<ErrorCode, string>> = {
+  method_not_allowed: "MethodNotAllowed",
+  payload_too_large: "EntityTooLarge",
+  not_found: "NotFound",
+  internal: "InternalError",
 };
 
-export interface Bucket { id: string; public: boolean; file_size_limit: string | null; allowed_mime_types: string[] | null }
-
-/** What every storage operation works with. */
-export interface StorageContext {
-  config: GatewayConfig;
-  db: StorageDb;
-  tmpDir: string;
-  bucket(id: string): Promise<Bucket>;
-  /** The caller from the (mapped) Authorization header; lenient routes take no token as anon. */
-  caller(req: Request, lenient?: boolean): Promise<StorageCaller & { verified: boolean }>;
-  json(body: unknown, status?: number): Response;
+/** The read mode a path after object/ or object/info/ names, and the object. */
+function readTarget(target: string): { mode: ReadMode; key: ObjectKey } {
+  const mode = PREFIXED_READ_MODES.find((m) => target.startsWith(`${m}/`));
+  return mode ? { mode, key: parseObjectPath(target.slice(mode.length + 1)) } : { mode: "default", key: parseObjectPath(target) };
 }
 
-export type AccessMode = "default" | "authenticated" | "public";
-
-export class StorageApi implements StorageContext {
+export class StorageApi implements Service, StorageContext {
+  readonly prefix = "/storage/v1";
   readonly db: StorageDb;
   readonly tmpDir: string;
 
@@ -47,30 +45,30 @@ export class StorageApi implements StorageContext {
     mkdirSync(this.tmpDir, { recursive: true });
   }
 
+  error(status: number, code: ErrorCode, message: string): Response {
+    return gatewayStorageError(status, GATEWAY_CODES[code] ?? "InvalidRequest", message);
+  }
+
   close(): Promise<void> {
     return this.db.end();
   }
 
   json(body: unknown, status = 200): Response {
-    return new Response(JSON.stringify(body), { status, headers: { ...CORS, "Content-Type": "application/json" } });
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
   }
 
-  async handle(req: Request, url: URL): Promise<Response> {
-    if (req.method === "OPTIONS") return new Response("ok", { headers: CORS });
-    let response: Response;
+  async handle(req: Request, { url }: Routed): Promise<Response> {
     try {
-      response = await this.route(req, url);
+      return await this.route(req, url);
     } catch (err) {
-      response = storageErrorResponse(err);
       // A refused request's body is not read any further.
       await req.body?.cancel().catch(() => {});
+      return storageErrorResponse(err);
     }
-    for (const [k, v] of Object.entries(CORS)) response.headers.set(k, v);
-    return response;
   }
 
   private route(req: Request, url: URL): Promise<Response> {
-    const path = url.pathname.slice("/storage/v1".length);
+    const path = url.pathname.slice(this.prefix.length);
     const m = /^\/object\/(.*)$/.exec(path);
     if (!m) throw new StorageError("404", "NotFound", "not_found", `no storage route ${req.method} ${path}`, 404);
     const rest = m[1];
@@ -81,19 +79,14 @@ export class StorageApi implements StorageContext {
       const target = after("sign/");
       return target.includes("/") ? sign(this, req, parseObjectPath(target)) : signMany(this, req, parseBucket(target));
     }
-    if ((method === "GET" || method === "HEAD") && rest.startsWith("sign/")) return fetchSigned(this, req, url, parseObjectPath(after("sign/")));
+    if ((method === "GET" || method === "HEAD") && rest.startsWith("sign/")) return download(this, req, url, "signed", parseObjectPath(after("sign/")));
     if (method === "GET" && rest.startsWith("info/")) {
-      const target = after("info/");
-      for (const mode of ["authenticated", "public"] as const) {
-        if (target.startsWith(`${mode}/`)) return info(this, req, mode, parseObjectPath(target.slice(mode.length + 1)));
-      }
-      return info(this, req, "default", parseObjectPath(target));
+      const { mode, key } = readTarget(after("info/"));
+      return info(this, req, url, mode, key);
     }
     if (method === "GET" || method === "HEAD") {
-      for (const mode of ["authenticated", "public"] as const) {
-        if (rest.startsWith(`${mode}/`)) return download(this, req, url, mode, parseObjectPath(after(`${mode}/`)));
-      }
-      return download(this, req, url, "default", parseObjectPath(rest));
+      const { mode, key } = readTarget(rest);
+      return download(this, req, url, mode, key);
     }
     if (method === "POST" || method === "PUT") {
       const upsert = method === "PUT" || req.headers.get("x-upsert") === "true";
@@ -105,7 +98,7 @@ export class StorageApi implements StorageContext {
     throw new StorageError("405", "MethodNotAllowed", "method_not_allowed", `${method} is not supported here`, 405);
   }
 
-  async caller(req: Request, lenient = false): Promise<StorageCaller & { verified: boolean }> {
+  async caller(req: Request, lenient = false): Promise<VerifiedCaller> {
     const token = bearerToken(mapAuthorization(req.headers, this.config));
     if (!token) {
       if (lenient) return { ...anonCaller, verified: false };

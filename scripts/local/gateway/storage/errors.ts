@@ -25,9 +25,12 @@ export const entityTooLarge = () => new StorageError("413", "EntityTooLarge", "P
 export const invalidMimeType = (type: string) =>
   new StorageError("415", "InvalidMimeType", "invalid_mime_type", `mime type ${type} is not supported`);
 
-/** Storage's error body for a status the gateway itself answers (before or around the service). */
+/**
+ * Storage's error body for a status the gateway itself answers (before or around the service):
+ * HTTP 400 as the service sends it, except 404, 405 and a crash's 5xx.
+ */
 export const gatewayStorageError = (status: number, code: string, message: string) =>
-  storageErrorResponse(new StorageError(String(status), code, code, message, status === 405 || status === 404 ? status : 400));
+  storageErrorResponse(new StorageError(String(status), code, code, message, status === 405 || status === 404 || status >= 500 ? status : 400));
 
 export function storageErrorResponse(err: unknown): Response {
   if (err instanceof StorageError) {

@@ -4,9 +4,7 @@
 import { HttpError } from "../../../../supabase/functions/_shared/http.ts";
 import { jsonProblem, readBodyText, textProblem } from "../../../../supabase/functions/_shared/validate.ts";
 import { entityTooLarge, invalidKey, invalidRequest } from "./errors.ts";
-
-/** An object's address: its bucket and its name inside it. */
-export interface ObjectKey { bucket: string; name: string }
+import type { ObjectKey } from "./types.ts";
 
 const KEY_CHARS = /^[A-Za-z0-9 _/!.*'()&$=@;:+,?-]+$/;
 const BUCKET_CHARS = /^[A-Za-z0-9 _!.*'()&$=@;:+,?-]+$/;

@@ -1,8 +1,8 @@
 // POST /object/list/<bucket> {prefix, limit, offset, sortBy: {column, order}, search}: the folders
 // and files directly under a prefix, as the caller may see them.
-import type { StorageContext } from "./api.ts";
 import { invalidRequest } from "./errors.ts";
 import { readJsonObject, storableField, wholeNumber } from "./input.ts";
+import type { StorageContext } from "./types.ts";
 
 const LIST_COLUMNS = ["name", "updated_at", "created_at", "last_accessed_at"];
 

@@ -1,16 +1,26 @@
-// Reading and removing objects: download (plain, authenticated/, public/), HEAD, info/, and
-// removal of one object or of a list of names.
+// Reading and removing objects: download (each read mode: plain, authenticated/, public/, a signed
+// URL), HEAD, info/, and removal of one object or of a list of names.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { AccessMode, StorageContext } from "./api.ts";
 import { type StorageCaller, serviceCaller } from "./db.ts";
 import { noSuchBucket, noSuchKey } from "./errors.ts";
-import { nameList, type ObjectKey, readJsonObject } from "./input.ts";
+import { nameList, readJsonObject } from "./input.ts";
+import { type ObjectRow, objectRow } from "./rows.ts";
+import { signedRead } from "./signing.ts";
+import type { ObjectKey, ReadMode, StorageContext } from "./types.ts";
 
-export interface ObjectRow { id: string; name: string; bucket_id: string; version: string | null; metadata: Record<string, unknown> | null; user_metadata: unknown; created_at: Date; updated_at: Date }
+/** A read's object row and the headers its mode adds to the answer. */
+interface Visible { row: ObjectRow; headers: Record<string, string> }
 
-/** The object row as the caller sees it (private buckets), or as service_role (public routes). */
-async function visibleObject(ctx: StorageContext, req: Request, mode: AccessMode, key: ObjectKey): Promise<ObjectRow> {
+/**
+ * The object row as the read mode reaches it: as the caller sees it (default, authenticated), or
+ * as service_role once the public bucket or the signed URL's token allows it.
+ */
+async function visibleObject(ctx: StorageContext, req: Request, url: URL, mode: ReadMode, key: ObjectKey): Promise<Visible> {
+  if (mode === "signed") {
+    const headers = await signedRead(ctx, url, key);
+    return { row: await objectRow(ctx, serviceCaller, key, "storage.object.get_signed"), headers };
+  }
   const bucket = await ctx.bucket(key.bucket);
   let caller: StorageCaller = serviceCaller;
   if (mode === "public") {
@@ -20,15 +30,7 @@ async function visibleObject(ctx: StorageContext, req: Request, mode: AccessMode
     if (!c.verified && !bucket.public) throw noSuchBucket();
     caller = c;
   }
-  return await objectRow(ctx, caller, key);
-}
-
-export async function objectRow(ctx: StorageContext, caller: StorageCaller, key: ObjectKey, operation = "storage.object.get"): Promise<ObjectRow> {
-  const [row] = await ctx.db.as(caller, operation, (tx) => tx<ObjectRow[]>`
-    select id, name, bucket_id, version, metadata, user_metadata, created_at, updated_at
-    from storage.objects where bucket_id = ${key.bucket} and name = ${key.name}`);
-  if (!row) throw noSuchKey();
-  return row;
+  return { row: await objectRow(ctx, caller, key), headers: {} };
 }
 
 /** Content-Disposition for ?download[=name]: RFC 6266 with an RFC 5987 UTF-8 name. */
@@ -43,7 +45,7 @@ function disposition(download: string, fallback: string): string {
   return `attachment; filename=${encoded}; filename*=UTF-8''${encoded}`;
 }
 
-export async function serveFile(ctx: StorageContext, row: ObjectRow, head: boolean, url: URL, extra: Record<string, string> = {}): Promise<Response> {
+async function serveFile(ctx: StorageContext, row: ObjectRow, head: boolean, url: URL, extra: Record<string, string>): Promise<Response> {
   const file = join(ctx.config.storageRoot, row.id);
   if (!existsSync(file)) throw noSuchKey();
   const meta = row.metadata ?? {};
@@ -63,13 +65,13 @@ export async function serveFile(ctx: StorageContext, row: ObjectRow, head: boole
   return new Response(handle.readable, { status: 200, headers });
 }
 
-export async function download(ctx: StorageContext, req: Request, url: URL, mode: AccessMode, key: ObjectKey): Promise<Response> {
-  const row = await visibleObject(ctx, req, mode, key);
-  return await serveFile(ctx, row, req.method === "HEAD", url);
+export async function download(ctx: StorageContext, req: Request, url: URL, mode: ReadMode, key: ObjectKey): Promise<Response> {
+  const { row, headers } = await visibleObject(ctx, req, url, mode, key);
+  return await serveFile(ctx, row, req.method === "HEAD", url, headers);
 }
 
-export async function info(ctx: StorageContext, req: Request, mode: AccessMode, key: ObjectKey): Promise<Response> {
-  const row = await visibleObject(ctx, req, mode, key);
+export async function info(ctx: StorageContext, req: Request, url: URL, mode: ReadMode, key: ObjectKey): Promise<Response> {
+  const { row } = await visibleObject(ctx, req, url, mode, key);
   const meta = row.metadata ?? {};
   return ctx.json({
     id: row.id, name: row.name, version: row.version, bucket_id: row.bucket_id, size: meta.size ?? null,

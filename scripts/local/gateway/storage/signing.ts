@@ -1,12 +1,12 @@
 // Signed URLs: POST /object/sign/<bucket>/<name> {expiresIn}, POST /object/sign/<bucket>
-// {expiresIn, paths}, and GET /object/sign/<bucket>/<name>?token=… to fetch with one. Tokens are
-// HS256 JWTs with the project secret whose `url` claim names the object, as the real service's.
+// {expiresIn, paths}, and the check of GET /object/sign/<bucket>/<name>?token=… (the download
+// itself is objects.ts's, read mode `signed`). Tokens are HS256 JWTs with the project secret whose
+// `url` claim names the object, as the real service's.
 import { jwtVerify, SignJWT } from "jose";
-import type { StorageContext } from "./api.ts";
-import { serviceCaller } from "./db.ts";
 import { invalidJwt, StorageError } from "./errors.ts";
-import { nameList, type ObjectKey, readJsonObject, wholeNumber } from "./input.ts";
-import { objectRow, serveFile } from "./objects.ts";
+import { nameList, readJsonObject, wholeNumber } from "./input.ts";
+import { objectRow } from "./rows.ts";
+import { keyPath, type ObjectKey, type StorageContext } from "./types.ts";
 
 /** Ten years: a signed URL may live long, but its expiry must stay a valid JWT time. */
 const MAX_EXPIRES_IN = 10 * 366 * 86_400;
@@ -34,7 +34,7 @@ export async function sign(ctx: StorageContext, req: Request, key: ObjectKey): P
   const seconds = expiresIn(await readJsonObject(req));
   await ctx.bucket(key.bucket);
   await objectRow(ctx, caller, key, "storage.object.sign");
-  return ctx.json({ signedURL: signedPath(key, await signToken(ctx, `${key.bucket}/${key.name}`, seconds)) });
+  return ctx.json({ signedURL: signedPath(key, await signToken(ctx, keyPath(key), seconds)) });
 }
 
 export async function signMany(ctx: StorageContext, req: Request, bucketId: string): Promise<Response> {
@@ -47,14 +47,19 @@ export async function signMany(ctx: StorageContext, req: Request, bucketId: stri
     select name from storage.objects where bucket_id = ${bucketId} and name = any(${paths})`)).map((r) => r.name));
   const out = [];
   for (const p of paths) {
+    const key: ObjectKey = { bucket: bucketId, name: p };
     out.push(visible.has(p)
-      ? { error: null, path: p, signedURL: signedPath({ bucket: bucketId, name: p }, await signToken(ctx, `${bucketId}/${p}`, seconds)) }
+      ? { error: null, path: p, signedURL: signedPath(key, await signToken(ctx, keyPath(key), seconds)) }
       : { error: "Either the object does not exist or you do not have access to it", path: p, signedURL: null });
   }
   return ctx.json(out);
 }
 
-export async function fetchSigned(ctx: StorageContext, req: Request, url: URL, key: ObjectKey): Promise<Response> {
+/**
+ * A signed URL's read (GET / HEAD /object/sign/<bucket>/<name>?token=…): the token must be valid
+ * and name this object. Answers the headers the download adds (Expires, the token's expiry).
+ */
+export async function signedRead(ctx: StorageContext, url: URL, key: ObjectKey): Promise<Record<string, string>> {
   const token = url.searchParams.get("token");
   if (!token) throw invalidJwt("the signed URL has no token");
   let payload: Record<string, unknown>;
@@ -66,8 +71,6 @@ export async function fetchSigned(ctx: StorageContext, req: Request, url: URL, k
     }
     throw invalidJwt("the signed URL's token is not valid");
   }
-  if (payload.url !== `${key.bucket}/${key.name}`) throw new StorageError("400", "InvalidSignature", "InvalidSignature", "The url do not match the signature");
-  const row = await objectRow(ctx, serviceCaller, key, "storage.object.get_signed");
-  const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000).toUTCString() : undefined;
-  return await serveFile(ctx, row, req.method === "HEAD", url, exp ? { Expires: exp } : {});
+  if (payload.url !== keyPath(key)) throw new StorageError("400", "InvalidSignature", "InvalidSignature", "The url do not match the signature");
+  return typeof payload.exp === "number" ? { Expires: new Date(payload.exp * 1000).toUTCString() } : {};
 }

@@ -6,11 +6,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { HttpError } from "../../../../supabase/functions/_shared/http.ts";
 import { readBodyBytes, textProblem } from "../../../../supabase/functions/_shared/validate.ts";
-import type { StorageContext } from "./api.ts";
 import { serviceCaller, type Tx } from "./db.ts";
 import { entityTooLarge, invalidMimeType, invalidRequest } from "./errors.ts";
-import { mimeType, type ObjectKey, userMetadata } from "./input.ts";
+import { mimeType, userMetadata } from "./input.ts";
 import { boundaryOf, parseMultipart } from "./multipart.ts";
+import { keyPath, type ObjectKey, type StorageContext } from "./types.ts";
 
 const FORM_OVERHEAD = 64 * 1024;
 
@@ -143,7 +143,7 @@ export async function upload(ctx: StorageContext, req: Request, key: ObjectKey, 
     };
     const [row] = await ctx.db.as(serviceCaller, "storage.object.upload", (tx) => write(tx, metadata, stored.userMetadata, true));
     await Deno.rename(tmp, join(ctx.config.storageRoot, row.id));
-    return ctx.json({ Id: row.id, Key: `${key.bucket}/${key.name}` });
+    return ctx.json({ Id: row.id, Key: keyPath(key) });
   } finally {
     await Deno.remove(tmp).catch(() => {});
   }

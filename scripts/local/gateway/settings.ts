@@ -1,0 +1,17 @@
+// What the stack launcher (scripts/local/stack/gateway-process.ts, Node) passes to the gateway and
+// the gateway reads back from its environment (config.ts, Deno): one type for both sides. Types
+// only, so either runtime imports it without running anything.
+
+export interface GatewaySettings {
+  host: string;
+  port: number;
+  apiUrl: string;
+  jwtSecret: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  /** postgres login (functions' SUPABASE_DB_URL). */
+  dbUrl: string;
+  /** supabase_storage_admin login (the Storage API's). */
+  storageDbUrl: string;
+  storageRoot: string;
+}
