@@ -658,6 +658,67 @@ export type Database = {
           },
         ];
       };
+      "tenant_invitations": {
+        Row: {
+          "created_at": string;
+          "created_by": string | null;
+          "email": string | null;
+          "expires_at": string;
+          "id": string;
+          "max_uses": number | null;
+          "revoked_at": string | null;
+          "role": string;
+          "tenant_id": string;
+          "token_hash": string;
+          "updated_at": string;
+          "use_count": number;
+        };
+        ComputedFields: never;
+        Insert: {
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "email"?: string | null;
+          "expires_at"?: string;
+          "id"?: string;
+          "max_uses"?: number | null;
+          "revoked_at"?: string | null;
+          "role"?: string;
+          "tenant_id": string;
+          "token_hash": string;
+          "updated_at"?: string;
+          "use_count"?: number;
+        };
+        Update: {
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "email"?: string | null;
+          "expires_at"?: string;
+          "id"?: string;
+          "max_uses"?: number | null;
+          "revoked_at"?: string | null;
+          "role"?: string;
+          "tenant_id"?: string;
+          "token_hash"?: string;
+          "updated_at"?: string;
+          "use_count"?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "tenant_invitations_created_by_fkey";
+            columns: ["created_by", "tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id", "tenant_id"];
+          },
+          {
+            foreignKeyName: "tenant_invitations_tenant_id_fkey";
+            columns: ["tenant_id"];
+            isOneToOne: false;
+            referencedRelation: "tenants";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "tenants": {
         Row: {
           "created_at": string;
@@ -1026,6 +1087,24 @@ export type Database = {
       };
     };
     Functions: {
+      "accept_invitation": {
+        Args: { "p_token": string };
+        Returns: {
+          "created_at": string;
+          "display_name": string | null;
+          "email": string | null;
+          "id": string;
+          "role": string;
+          "tenant_id": string;
+          "updated_at": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "users";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "atomic_update_user_behavior": {
         Args: {
           "p_organization_id": string;
@@ -1057,6 +1136,38 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "rag_metrics_history";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "create_invitation": {
+        Args: {
+          "p_email"?: string;
+          "p_expires_in"?: string;
+          "p_max_uses"?: number;
+          "p_role": string;
+        };
+        Returns: Database["public"]["CompositeTypes"]["created_invitation"];
+        SetofOptions: {
+          from: "*";
+          to: "created_invitation";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "create_tenant": {
+        Args: { "p_name": string; "p_slug": string };
+        Returns: {
+          "created_at": string;
+          "id": string;
+          "name": string;
+          "plan": string;
+          "slug": string;
+          "updated_at": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "tenants";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -1114,6 +1225,29 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "revoke_invitation": {
+        Args: { "p_invitation_id": string };
+        Returns: {
+          "created_at": string;
+          "created_by": string | null;
+          "email": string | null;
+          "expires_at": string;
+          "id": string;
+          "max_uses": number | null;
+          "revoked_at": string | null;
+          "role": string;
+          "tenant_id": string;
+          "token_hash": string;
+          "updated_at": string;
+          "use_count": number;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "tenant_invitations";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
     };
     Enums: {
       "acquisition_method":
@@ -1163,7 +1297,15 @@ export type Database = {
       "violation_severity": "low" | "medium" | "high" | "critical";
     };
     CompositeTypes: {
-      [_ in never]: never;
+      "created_invitation": {
+        "id": string | null;
+        "token": string | null;
+        "tenant_id": string | null;
+        "role": string | null;
+        "email": string | null;
+        "max_uses": number | null;
+        "expires_at": string | null;
+      };
     };
   };
 };
