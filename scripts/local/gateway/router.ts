@@ -14,10 +14,11 @@ import { limitBody, METHODS, rawPath, rawPathProblem } from "./guard.ts";
 import type { Service } from "./service.ts";
 import type { SigningKey } from "./signing-key.ts";
 import { StorageApi } from "./storage/api.ts";
+import { AuthService } from "./auth/service.ts";
 
 /** The route table. Auth (/auth/v1, which then serves the signing keys) and the Data API (/rest/v1) join it. */
 function mountServices(config: GatewayConfig): Service[] {
-  return [new FunctionsService(config), new StorageApi(config)];
+  return [new FunctionsService(config), new StorageApi(config), new AuthService(config)];
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) =>
@@ -43,11 +44,12 @@ export class Router {
   }
 
   async handle(req: Request): Promise<Response> {
-    const passed = { req };
-    const res = await this.route(req, passed);
+    // The request as the service got it (its body limited), which route() sets when it hands it on.
+    const forwarded = { req };
+    const res = await this.route(req, forwarded);
     // A refused request's body is not read any further.
-    const body = passed.req.body;
-    if (!res.ok && !passed.req.bodyUsed && body && !body.locked) void body.cancel().catch(() => {});
+    const body = forwarded.req.body;
+    if (!res.ok && !forwarded.req.bodyUsed && body && !body.locked) void body.cancel().catch(() => {});
     return withCors(res);
   }
 
@@ -57,7 +59,7 @@ export class Router {
     return service ? service.error(status, code, message) : errorResponse(status, code, message);
   }
 
-  private async route(req: Request, passed: { req: Request }): Promise<Response> {
+  private async route(req: Request, forwarded: { req: Request }): Promise<Response> {
     let url: URL;
     try {
       url = new URL(req.url);
@@ -80,7 +82,7 @@ export class Router {
     const tooLarge = () => service.error(413, "payload_too_large", `request body over ${service.bodyLimit} bytes`);
     const limited = service.bodyLimit === undefined ? { req, tripped: () => false } : limitBody(req, service.bodyLimit);
     if (!limited) return tooLarge();
-    passed.req = limited.req;
+    forwarded.req = limited.req;
     try {
       const res = await service.handle(limited.req, { url, bodyOverLimit: limited.tripped });
       if (!limited.tripped()) return res;
