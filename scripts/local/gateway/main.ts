@@ -42,7 +42,7 @@ const server = Deno.serve({
     console.error("gateway: unhandled error", err);
     return withCors(errorResponse(500, "internal", "internal error"));
   },
-}, (req) => router.handle(req));
+}, (req, info) => router.handle(req, info.remoteAddr));
 
 // Supabase Cron's local stand-in, unless turned off (the test harness does).
 const schedules = Deno.env.get("GATEWAY_SCHEDULES") === "off" ? [] : await startSchedules(config);

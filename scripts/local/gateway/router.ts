@@ -43,10 +43,12 @@ export class Router {
     return this.services.find((s) => path.startsWith(`${s.prefix}/`));
   }
 
-  async handle(req: Request): Promise<Response> {
+  /** One request; `peer` is the connection's remote address (Deno.serve's info.remoteAddr). */
+  async handle(req: Request, peer?: Deno.Addr): Promise<Response> {
     // The request as the service got it (its body limited), which route() sets when it hands it on.
     const forwarded = { req };
-    const res = await this.route(req, forwarded);
+    const clientIp = peer && "hostname" in peer ? peer.hostname : undefined;
+    const res = await this.route(req, forwarded, clientIp);
     // A refused request's body is not read any further.
     const body = forwarded.req.body;
     if (!res.ok && !forwarded.req.bodyUsed && body && !body.locked) void body.cancel().catch(() => {});
@@ -59,7 +61,7 @@ export class Router {
     return service ? service.error(status, code, message) : errorResponse(status, code, message);
   }
 
-  private async route(req: Request, forwarded: { req: Request }): Promise<Response> {
+  private async route(req: Request, forwarded: { req: Request }, clientIp: string | undefined): Promise<Response> {
     let url: URL;
     try {
       url = new URL(req.url);
@@ -84,7 +86,7 @@ export class Router {
     if (!limited) return tooLarge();
     forwarded.req = limited.req;
     try {
-      const res = await service.handle(limited.req, { url, bodyOverLimit: limited.tripped });
+      const res = await service.handle(limited.req, { url, bodyOverLimit: limited.tripped, clientIp });
       if (!limited.tripped()) return res;
       await res.body?.cancel().catch(() => {});
       return tooLarge();

@@ -9,6 +9,8 @@ export interface Routed {
   url: URL;
   /** True once the body has passed the service's bodyLimit while streaming (it then errors). */
   bodyOverLimit(): boolean;
+  /** The client's address (the connection's peer), when the server gives one. */
+  clientIp?: string;
 }
 
 export interface Service {
