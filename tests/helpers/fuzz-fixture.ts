@@ -96,9 +96,11 @@ export async function createWorld(name: string, opts: { bucket?: boolean; ingest
     const bucket = world.bucket = tag;
     await sql`insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
               values (${bucket}, ${bucket}, true, 1048576, ${['text/plain', 'application/json', 'image/*']})`;
-    const rule = `bucket_id = '${bucket}' and (storage.foldername(name))[1] = (select auth.uid()::text)`;
     for (const [action, clause] of [['insert', 'with check'], ['select', 'using'], ['update', 'using'], ['delete', 'using']] as const) {
-      await sql.unsafe(`create policy "${bucket} ${action}" on storage.objects for ${action} to authenticated ${clause} (${rule})`);
+      // DDL takes no parameters: the database quotes the name and the bucket (format %I, %L).
+      const [{ ddl }] = await sql`select format('create policy %I on storage.objects for %s to authenticated %s (bucket_id = %L and (storage.foldername(name))[1] = (select auth.uid()::text))',
+        ${`${bucket} ${action}`}::text, ${action}::text, ${clause}::text, ${bucket}::text) as ddl`;
+      await sql.unsafe(ddl);
     }
     await restoreObjects(world);
   }
@@ -143,7 +145,7 @@ export async function destroyWorld(world: FuzzWorld | undefined): Promise<void> 
     await tx`delete from private.job_runs where id = any(${world.jobRunIds}) or trigger like ${`${world.tag}%`}`;
   });
   for (const p of await sql`select policyname from pg_policies where schemaname = 'storage' and policyname like ${`${world.tag} %`}`) {
-    await sql.unsafe(`drop policy "${p.policyname}" on storage.objects`);
+    await sql`drop policy ${sql(p.policyname)} on storage.objects`;
   }
   if (world.storageRoot) for (const o of objects) fs.rmSync(path.join(world.storageRoot, o.id), { force: true });
 }

@@ -25,8 +25,8 @@ export async function withScratchDatabase<T>(
 ): Promise<T> {
   const admin = connect(superuserUrl());
   const dbName = `${name}_${process.pid}`;
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.unsafe(`create database ${dbName}`);
+  await admin`drop database if exists ${admin(dbName)} with (force)`;
+  await admin`create database ${admin(dbName)}`;
   const pools: Sql[] = [];
   const db: ScratchDatabase = {
     url: withDatabase(dbUrl(), dbName),
@@ -44,6 +44,6 @@ export async function withScratchDatabase<T>(
     return await fn(db);
   } finally {
     await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin`drop database if exists ${admin(dbName)} with (force)`;
   }
 }
