@@ -77,21 +77,37 @@ export async function startAuthGateway(settings: Record<string, TomlValue>): Pro
   };
 }
 
-export interface AuthCounts { users: number; identities: number; sessions: number; refreshTokens: number }
+export interface AuthCounts { users: number; identities: number; sessions: number; refreshTokens: number; updated: string | null }
 
-/** Row counts of the auth tables (for "a refused request changed nothing"). */
-export async function authCounts(): Promise<AuthCounts> {
+/**
+ * Rows of the auth tables that belong to these addresses (their users, identities, sessions and
+ * refresh tokens, and the latest change to any of them): for "a refused request changed nothing"
+ * while other test files write other accounts at the same time.
+ */
+export async function authCounts(emails: string[]): Promise<AuthCounts> {
+  const lower = emails.map((e) => e.toLowerCase());
   const [row] = await connect(superuserUrl())<AuthCounts[]>`
-    select (select count(*)::int from auth.users) as users, (select count(*)::int from auth.identities) as identities,
-           (select count(*)::int from auth.sessions) as sessions, (select count(*)::int from auth.refresh_tokens) as "refreshTokens"`;
+    with u as (select id, updated_at from auth.users where lower(email) = any(${lower}::text[])),
+         s as (select id, updated_at from auth.sessions where user_id in (select id from u))
+    select (select count(*)::int from u) as users,
+           (select count(*)::int from auth.identities where user_id in (select id from u)) as identities,
+           (select count(*)::int from s) as sessions,
+           (select count(*)::int from auth.refresh_tokens where session_id in (select id from s)) as "refreshTokens",
+           (select max(t)::text from (select updated_at as t from u union all select updated_at from s
+              union all select updated_at from auth.identities where user_id in (select id from u)) x) as updated`;
   return { ...row };
 }
 
-/** What must never exist: a non-anonymous user without an identity, a session without a refresh token. */
+/**
+ * What must never exist: an account the gateway made (addresses of these tests) without an
+ * identity, a session without a refresh token.
+ */
 export async function partialWrites(): Promise<{ usersWithoutIdentity: string[]; sessionsWithoutToken: string[] }> {
   const sql = connect(superuserUrl());
   const users = await sql<{ id: string }[]>`
-    select u.id from auth.users u where not u.is_anonymous and not exists (select 1 from auth.identities i where i.user_id = u.id)`;
+    select u.id from auth.users u
+    where (u.email like '%@auth-tests.dev' or u.email like '%@auth-fuzz.dev') and not u.is_anonymous
+      and not exists (select 1 from auth.identities i where i.user_id = u.id)`;
   const sessions = await sql<{ id: string }[]>`
     select s.id from auth.sessions s where not exists (select 1 from auth.refresh_tokens t where t.session_id = s.id)`;
   return { usersWithoutIdentity: users.map((r) => r.id), sessionsWithoutToken: sessions.map((r) => r.id) };
