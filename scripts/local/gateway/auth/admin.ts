@@ -207,11 +207,12 @@ export async function deleteUser(ctx: AuthCtx, user: UserRow, p: Params<"adminUs
 /** POST /invite: an invited user (no password) with its email identity; the invitation is not delivered locally. */
 export async function invite(ctx: AuthCtx, p: Params<"InviteParams">) {
   const email = validateEmail(p.email);
-  validateRecipient(email);
   try {
     return await ctx.sql.begin(async (tx) => {
       const existing = await userByEmail(tx, email);
       if (existing?.email_confirmed_at) throw emailExists();
+      // Sending the invitation validates the address (the mailer's rules), after the checks above.
+      validateRecipient(email);
       const id = existing?.id ?? await insertEmailUser(tx, { email, password: null, data: p.data ?? {}, confirmed: false, invited: true });
       await tx`update auth.users set invited_at = now(), confirmation_sent_at = now(), updated_at = now() where id = ${id}`;
       return await userJson(tx, (await userById(tx, id))!);
