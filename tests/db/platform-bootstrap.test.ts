@@ -102,6 +102,69 @@ describe('service_role', () => {
   });
 });
 
+describe('auth.sessions and auth.refresh_tokens', () => {
+  const columns = (table: string) => connect(superuserUrl())<{ column_name: string; data_type: string }[]>`
+    select column_name, case when data_type = 'USER-DEFINED' then udt_schema || '.' || udt_name else data_type end as data_type
+    from information_schema.columns where table_schema = 'auth' and table_name = ${table} order by ordinal_position`;
+
+  it('have GoTrue\'s columns and types (auth migrations up to 20251111201300)', async () => {
+    assert.deepEqual((await columns('sessions')).map((c) => `${c.column_name} ${c.data_type}`), [
+      'id uuid', 'user_id uuid', 'created_at timestamp with time zone', 'updated_at timestamp with time zone', 'factor_id uuid',
+      'aal auth.aal_level', 'not_after timestamp with time zone', 'refreshed_at timestamp without time zone', 'user_agent text',
+      'ip inet', 'tag text', 'oauth_client_id uuid', 'refresh_token_hmac_key text', 'refresh_token_counter bigint', 'scopes text',
+    ]);
+    assert.deepEqual((await columns('refresh_tokens')).map((c) => `${c.column_name} ${c.data_type}`), [
+      'instance_id uuid', 'id bigint', 'token character varying', 'user_id character varying', 'revoked boolean',
+      'created_at timestamp with time zone', 'updated_at timestamp with time zone', 'parent character varying', 'session_id uuid',
+    ]);
+    const [enumRow] = await connect(superuserUrl())`select enum_range(null::auth.aal_level)::text as labels`;
+    assert.equal(enumRow.labels, '{aal1,aal2,aal3}');
+  });
+
+  it('are owned by supabase_auth_admin with RLS on, unreadable to the API roles, readable by postgres', async () => {
+    const owners = await connect(superuserUrl())`
+      select c.relname, pg_get_userbyid(c.relowner) as owner, c.relrowsecurity as rls from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'auth' and c.relname in ('sessions', 'refresh_tokens') order by c.relname`;
+    assert.deepEqual(owners.map((r) => ({ ...r })), [
+      { relname: 'refresh_tokens', owner: 'supabase_auth_admin', rls: true },
+      { relname: 'sessions', owner: 'supabase_auth_admin', rls: true },
+    ]);
+    await asAnon(async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`select id from auth.sessions`)).code, '42501');
+    });
+    await asUser(USER.alice, async (tx) => {
+      assert.equal((await sqlError(tx, (sp) => sp`select token from auth.refresh_tokens`)).code, '42501');
+    });
+    await asOwner((tx) => tx`select count(*) from auth.sessions, auth.refresh_tokens`);
+  });
+
+  it('go with their user: deleting a user removes its sessions and their refresh tokens (cascade)', async () => {
+    const sql = connect(superuserUrl());
+    await sql.begin(async (tx) => {
+      const [u] = await tx`insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', 'cascade@auth-tests.dev') returning id`;
+      const [s] = await tx`insert into auth.sessions (id, user_id, created_at, aal) values (gen_random_uuid(), ${u.id}, now(), 'aal1') returning id`;
+      await tx`insert into auth.refresh_tokens (token, user_id, revoked, session_id) values ('abcdefghijkl', ${u.id}, false, ${s.id})`;
+      await tx`delete from auth.users where id = ${u.id}`;
+      const [left] = await tx`select (select count(*)::int from auth.sessions where id = ${s.id}) as sessions,
+                                     (select count(*)::int from auth.refresh_tokens where session_id = ${s.id}) as tokens`;
+      assert.deepEqual({ ...left }, { sessions: 0, tokens: 0 });
+      throw new Error('rollback');
+    }).catch((err) => { if ((err as Error).message !== 'rollback') throw err; });
+  });
+
+  it('the supabase_auth_admin login checks the seed\'s bcrypt passwords with pgcrypto, as the Auth stand-in does', async () => {
+    const url = new URL(superuserUrl());
+    url.username = 'supabase_auth_admin';
+    url.password = 'postgres';
+    const [row] = await connect(url.toString())`
+      select extensions.crypt('password123', encrypted_password) = encrypted_password as ok,
+             extensions.crypt('password124', encrypted_password) = encrypted_password as wrong,
+             extensions.gen_salt('bf', 10) like '$2a$10$%' as cost10
+      from auth.users where email = 'alice@acme.test'`;
+    assert.deepEqual({ ...row }, { ok: true, wrong: false, cost10: true });
+  });
+});
+
 describe('storage', () => {
   it('foldername, filename and extension split paths as Supabase Storage does', async () => {
     const rows = await asAnon((tx) => tx`
