@@ -140,6 +140,15 @@ describe('the daily job script', () => {
       }
       const [rows] = await sql`select count(*)::int as n from public.rag_metrics_history where date = '2026-10-15'`;
       assert.equal(rows.n, 4);
+      const one = run('--date=2026-10-15', `--tenant=${TENANT.globex}`);
+      assert.equal(one.status, 0, one.stderr);
+      assert.match(one.stdout, /^RAG metrics for 2026-10-15 \(UTC days\), 1 row\(s\) a day\n2026-10-15 test-globex  queries 2 /);
+      const json = run('--from=2026-10-14', '--to=2026-10-15', `--tenant=${TENANT.acme}`, '--json');
+      assert.equal(json.status, 0, json.stderr);
+      const printed = JSON.parse(json.stdout) as Record<string, unknown>[];
+      assert.deepEqual(printed.map((r) => Object.keys(r)), Array(2).fill(['id', 'tenant_id', 'date', 'total_queries', 'unique_users', 'citation_count', 'citation_rate',
+        'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'cost_per_answer_jpy', 'slo_compliance', 'created_at', 'updated_at', 'label']));
+      assert.deepEqual(printed.map((r) => [r.date, r.label, r.total_queries, r.citation_rate]), [['2026-10-14', 'test-acme', 1, '0.0000'], ['2026-10-15', 'test-acme', 5, '0.7000']]);
       const bad = run('--date=15/10/2026');
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /^calculate-rag-metrics: --date must be a date as YYYY-MM-DD, got "15\/10\/2026"$/m);

@@ -1,6 +1,7 @@
 /**
- * The daily RAG metrics job: runs calculate_rag_metrics for every tenant and the platform-wide row,
- * for yesterday (UTC) or the given day(s), and prints the metrics and SLO compliance.
+ * The daily RAG metrics job: runs private.calculate_daily_rag_metrics (calculate_rag_metrics for every
+ * tenant and the platform-wide row) for yesterday (UTC) or the given day(s), and prints the metrics and
+ * SLO compliance.
  *
  *   node --import tsx scripts/jobs/calculate-rag-metrics.ts   (the checklist's name; this file is its body) [--date=YYYY-MM-DD | --from=YYYY-MM-DD --to=YYYY-MM-DD]
  *        [--tenant=<uuid>] [--json]
@@ -51,23 +52,27 @@ export async function main(): Promise<number> {
   const tenantFilter = values.tenant ? uuidArg('tenant', values.tenant) : null;
   const sql = postgres(await targetDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    const tenants = await sql<{ id: string; slug: string }[]>`
-      select id, slug from public.tenants where ${tenantFilter}::uuid is null or id = ${tenantFilter} order by slug`;
-    if (tenantFilter && tenants.length === 0) throw new StackError(`tenant ${tenantFilter} does not exist`);
-    const targets: { id: string | null; label: string }[] = [...tenants.map((t) => ({ id: t.id, label: t.slug })), ...(tenantFilter ? [] : [{ id: null, label: 'platform' }])];
+    // One call a day: every tenant (by slug) and the platform row, or only --tenant's
+    // (private.calculate_daily_rag_metrics writes them and returns them labelled).
     const rows: (MetricsRow & { label: string })[] = [];
+    let perDay = 0;
     for (const day of days) {
-      for (const t of targets) {
-        const [row] = await sql<MetricsRow[]>`select * from public.calculate_rag_metrics(${day}::date, ${t.id}::uuid)`;
-        rows.push({ ...row, label: t.label });
+      try {
+        const dayRows = await sql<(MetricsRow & { label: string })[]>`
+          select (m.metrics).*, m.label from private.calculate_daily_rag_metrics(${day}::date, ${tenantFilter}::uuid) m`;
+        perDay ||= dayRows.length;
+        rows.push(...dayRows);
+      } catch (err) {
+        if (tenantFilter && (err as { code?: string }).code === '23503') throw new StackError(`tenant ${tenantFilter} does not exist`);
+        throw err;
       }
     }
     if (values.json) {
       console.log(JSON.stringify(rows.map((r) => ({ ...r, date: r.date.toISOString().slice(0, 10) })), null, 2));
       return 0;
     }
-    console.log(`RAG metrics for ${days[0]}${days.length > 1 ? ` .. ${days.at(-1)}` : ''} (UTC days), ${targets.length} row(s) a day`);
-    const width = Math.max(...targets.map((t) => t.label.length));
+    console.log(`RAG metrics for ${days[0]}${days.length > 1 ? ` .. ${days.at(-1)}` : ''} (UTC days), ${perDay} row(s) a day`);
+    const width = Math.max(...rows.map((r) => r.label.length));
     for (const r of rows) {
       const s = r.slo_compliance as Record<string, boolean | null>;
       console.log(`${r.date.toISOString().slice(0, 10)} ${r.label.padEnd(width)}  queries ${r.total_queries}  users ${r.unique_users}  citations ${r.citation_count}`

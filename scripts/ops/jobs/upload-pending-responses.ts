@@ -1,6 +1,7 @@
 /**
  * Continues raw responses that ingest-response accepted while storage was unavailable: for each
- * ingestion still storage_pending (oldest first), asks ingest-response to upload the kept bytes
+ * ingestion still storage_pending (oldest first; the list is private.pending_raw_ingestions, which
+ * the scheduled refresh-views reads too), asks ingest-response to upload the kept bytes
  * and finish the pipeline (POST /functions/v1/ingest-response/resume as service_role). Claims
  * abandoned for 5 minutes (a request that died while uploading) are resumed the same way: parsed
  * from storage if their object got there, else removed.
@@ -21,9 +22,7 @@ await runCli('upload-pending-responses', async () => {
   const sql = postgres(await targetDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const pending = await sql<{ id: string; conversation_id: string }[]>`
-      select id, conversation_id from public.raw_response_ingestions
-      where status = 'storage_pending' or (status = 'receiving' and updated_at < now() - interval '5 minutes')
-      order by created_at limit ${limit}`;
+      select id, conversation_id from private.pending_raw_ingestions(${limit})`;
     let stored = 0;
     let gone = 0;
     for (const p of pending) {

@@ -24,19 +24,13 @@ interface StepResult { step: string; status: "succeeded" | "failed"; duration_ms
 const utcDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 async function ragMetrics(day: string): Promise<number> {
-  return await asServiceRole(async (tx) => {
-    const tenants = await tx`select id from public.tenants order by id`;
-    for (const t of tenants) await tx`select public.calculate_rag_metrics(${day}::date, ${t.id}::uuid)`;
-    await tx`select public.calculate_rag_metrics(${day}::date, null)`;
-    return tenants.length + 1;
-  });
+  // Every tenant and the platform row (private.calculate_daily_rag_metrics), in one transaction.
+  const [row] = await asServiceRole((tx) => tx`select count(*)::int as n from private.calculate_daily_rag_metrics(${day}::date)`);
+  return row.n;
 }
 
 async function uploadPending(): Promise<number> {
-  const pending = await asServiceRole((tx) => tx`
-    select id from public.raw_response_ingestions
-    where status = 'storage_pending' or (status = 'receiving' and updated_at < now() - interval '5 minutes')
-    order by created_at limit 100`);
+  const pending = await asServiceRole((tx) => tx`select id from private.pending_raw_ingestions(100)`);
   let stored = 0;
   const failures: string[] = [];
   for (const p of pending) {
