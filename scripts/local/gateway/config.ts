@@ -5,6 +5,8 @@ import { parse as parseToml } from "smol-toml";
 import type { GatewaySettings } from "./settings.ts";
 
 export interface GatewayConfig extends GatewaySettings {
+  /** authenticator login of the Data API (/rest/v1). */
+  restDbUrl: string;
   /** Where functions live: supabase/functions, then any extra folders (test fixtures). */
   functionsDirs: string[];
   configToml: string;
@@ -42,6 +44,7 @@ export function loadGatewayConfig(): GatewayConfig {
     serviceRoleKey: required("SUPABASE_SERVICE_ROLE_KEY"),
     dbUrl: required("SUPABASE_DB_URL"),
     storageDbUrl: required("STORAGE_DB_URL"),
+    restDbUrl: required("REST_DB_URL"),
     storageRoot: required("STORAGE_ROOT"),
     functionsDirs: required("FUNCTIONS_DIR").split(":").filter(Boolean),
     configToml,

@@ -15,10 +15,11 @@ import type { Service } from "./service.ts";
 import type { SigningKey } from "./signing-key.ts";
 import { StorageApi } from "./storage/api.ts";
 import { AuthService } from "./auth/service.ts";
+import { RestService } from "./rest/service.ts";
 
 /** The route table. Auth (/auth/v1, which then serves the signing keys) and the Data API (/rest/v1) join it. */
 function mountServices(config: GatewayConfig): Service[] {
-  return [new FunctionsService(config), new StorageApi(config), new AuthService(config)];
+  return [new FunctionsService(config), new StorageApi(config), new AuthService(config), new RestService(config)];
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) =>

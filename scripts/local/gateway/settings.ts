@@ -13,5 +13,10 @@ export interface GatewaySettings {
   dbUrl: string;
   /** supabase_storage_admin login (the Storage API's). */
   storageDbUrl: string;
+  /**
+   * authenticator login (the Data API's, as PostgREST's PGRST_DB_URI). The launcher defaults it to
+   * the Storage URL with user authenticator (the CLI gives every service login the database password).
+   */
+  restDbUrl?: string;
   storageRoot: string;
 }

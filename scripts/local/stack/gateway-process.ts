@@ -28,6 +28,13 @@ export interface GatewayOptions extends GatewaySettings {
   extraEnv?: Record<string, string>;
 }
 
+/** The database URL with another user (every service login has the database password, as with the CLI). */
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  return u.toString();
+}
+
 export class Gateway {
   private child?: ChildProcess;
   private exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
@@ -86,6 +93,7 @@ export class Gateway {
         SUPABASE_SERVICE_ROLE_KEY: this.opts.serviceRoleKey,
         SUPABASE_DB_URL: this.opts.dbUrl,
         STORAGE_DB_URL: this.opts.storageDbUrl,
+        REST_DB_URL: this.opts.restDbUrl ?? withUser(this.opts.storageDbUrl, 'authenticator'),
         STORAGE_ROOT: this.opts.storageRoot,
         FUNCTIONS_DIR: [path.join(supabaseDir, 'functions'), ...(this.opts.extraFunctionDirs ?? [])].join(':'),
         GATEWAY_CONFIG_TOML: this.opts.configToml ?? path.join(supabaseDir, 'config.toml'),

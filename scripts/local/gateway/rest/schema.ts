@@ -1,0 +1,149 @@
+// The schema cache: what the Data API can serve, read from the catalog of the exposed schemas
+// (config.toml [api] schemas): tables and views with their columns, keys and foreign keys
+// (composite ones join on every column pair), and functions with their arguments. Reloaded on
+// NOTIFY pgrst, 'reload schema' (the LISTEN is the service's). Every identifier the stand-in puts
+// into SQL comes from here.
+import type postgres from "postgres";
+
+export interface Column {
+  name: string;
+  /** format_type of the column's type, e.g. "uuid", "text[]". */
+  type: string;
+  /** The column's default expression (pg_get_expr), or null. */
+  default: string | null;
+  generated: boolean;
+}
+
+export interface Table {
+  schema: string;
+  name: string;
+  kind: "table" | "view";
+  columns: Map<string, Column>;
+  primaryKey: string[];
+  /** Column sets with a unique constraint or unique index (the primary key included). */
+  uniques: string[][];
+}
+
+export interface ForeignKey {
+  name: string;
+  schema: string;
+  /** The referencing table and columns. */
+  table: string;
+  columns: string[];
+  /** The referenced table and columns, pairwise with columns. */
+  refTable: string;
+  refColumns: string[];
+}
+
+export interface FunctionArg { name: string; type: string; hasDefault: boolean; variadic: boolean }
+
+export interface DbFunction {
+  schema: string;
+  name: string;
+  args: FunctionArg[];
+  /** Unnamed or OUT-only arguments make a function unreachable by name. */
+  callable: boolean;
+  returnsSet: boolean;
+  /** format_type of the return type. */
+  returnType: string;
+  /** 'c' composite (or a TABLE/OUT record), 'p' pseudo (void), else a scalar. */
+  returnKind: "composite" | "void" | "scalar";
+  /** For composite returns: the table whose row type it is, if exposed. */
+  returnTable: string | null;
+  /** OUT / TABLE columns of a record-returning function. */
+  outColumns: Column[];
+  volatile: boolean;
+}
+
+export interface SchemaCache {
+  schemas: string[];
+  tables: Map<string, Table>;
+  foreignKeys: ForeignKey[];
+  functions: Map<string, DbFunction[]>;
+  /** Type names a select may cast to (::type), to the schema that holds them. */
+  types: Map<string, string>;
+}
+
+export const key = (schema: string, name: string) => `${schema}.${name}`;
+
+export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Promise<SchemaCache> {
+  const rels = await sql<{ schema: string; name: string; kind: string; columns: Column[] }[]>`
+    select n.nspname as schema, c.relname as name, c.relkind as kind,
+           coalesce((select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                       'default', pg_get_expr(d.adbin, d.adrelid), 'generated', a.attgenerated <> '' or a.attidentity = 'a')
+                       order by a.attnum)
+                     from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                     where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as columns
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = any(${schemas}) and c.relkind in ('r', 'v', 'm', 'f', 'p')`;
+  const keys = await sql<{ schema: string; table: string; type: string; name: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null }[]>`
+    select n.nspname as schema, c.relname as table, k.contype as type, k.conname as name,
+           array(select a.attname::text from unnest(k.conkey) with ordinality u(n, i) join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i) as columns,
+           f.relname as ref_table,
+           case when k.contype = 'f' then array(select a.attname::text from unnest(k.confkey) with ordinality u(n, i) join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n order by u.i) end as ref_columns
+    from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+    left join pg_class f on f.oid = k.confrelid
+    where n.nspname = any(${schemas}) and k.contype in ('p', 'u', 'f')
+      and (k.contype <> 'f' or f.relnamespace = c.relnamespace)
+    union all
+    select n.nspname, c.relname, 'u', i.relname,
+           array(select a.attname::text from unnest(x.indkey::int2[]) with ordinality u(n, o) join pg_attribute a on a.attrelid = x.indrelid and a.attnum = u.n order by u.o),
+           null, null
+    from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = any(${schemas}) and x.indisunique and x.indpred is null and x.indexprs is null`;
+  const fns = await sql<{ schema: string; name: string; args: FunctionArg[] | null; callable: boolean; returns_set: boolean; return_type: string; typtype: string; rel: string | null; volatile: boolean; outs: Column[] | null }[]>`
+    select n.nspname as schema, p.proname as name, p.proretset as returns_set,
+           format_type(p.prorettype, null) as return_type, t.typtype, r.relname as rel, p.provolatile = 'v' as volatile,
+           (select json_agg(json_build_object('name', a.name, 'type', format_type(a.type, null),
+                     'hasDefault', a.i > p.pronargs - p.pronargdefaults, 'variadic', a.mode = 'v') order by a.i)
+              from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), coalesce(p.proargmodes, array_fill('i'::"char", array[p.pronargs])),
+                          coalesce(p.proargnames, array_fill(''::text, array[p.pronargs]))) with ordinality a(type, mode, name, i)
+              where a.mode in ('i', 'b', 'v')) as args,
+           (select json_agg(json_build_object('name', a.name, 'type', format_type(a.type, null), 'default', null, 'generated', false) order by a.i)
+              from unnest(p.proallargtypes, p.proargmodes, p.proargnames) with ordinality a(type, mode, name, i)
+              where a.mode in ('o', 'b', 't')) as outs,
+           not exists (select 1 from unnest(coalesce(p.proargnames, array_fill(''::text, array[p.pronargs])), coalesce(p.proargmodes, array_fill('i'::"char", array[p.pronargs]))) m(name, mode)
+                       where m.mode in ('i', 'b', 'v') and m.name = '') as callable
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype
+    left join pg_class r on r.oid = t.typrelid and r.relnamespace = n.oid
+    where n.nspname = any(${schemas}) and p.prokind = 'f'`;
+
+  const tables = new Map<string, Table>();
+  for (const r of rels) {
+    tables.set(key(r.schema, r.name), {
+      schema: r.schema, name: r.name, kind: r.kind === "r" || r.kind === "p" || r.kind === "f" ? "table" : "view",
+      columns: new Map(r.columns.map((c) => [c.name, c])), primaryKey: [], uniques: [],
+    });
+  }
+  const foreignKeys: ForeignKey[] = [];
+  for (const k of keys) {
+    const table = tables.get(key(k.schema, k.table));
+    if (!table) continue;
+    if (k.type === "p") table.primaryKey = k.columns;
+    if (k.type === "p" || k.type === "u") table.uniques.push(k.columns);
+    if (k.type === "f" && k.ref_table && k.ref_columns && tables.has(key(k.schema, k.ref_table))) {
+      foreignKeys.push({ name: k.name, schema: k.schema, table: k.table, columns: k.columns, refTable: k.ref_table, refColumns: k.ref_columns });
+    }
+  }
+  const functions = new Map<string, DbFunction[]>();
+  for (const f of fns) {
+    const out: DbFunction = {
+      schema: f.schema, name: f.name, args: f.args ?? [], callable: f.callable, returnsSet: f.returns_set, returnType: f.return_type,
+      returnKind: f.typtype === "c" || f.return_type === "record" ? "composite" : f.return_type === "void" ? "void" : "scalar",
+      returnTable: f.rel, volatile: f.volatile, outColumns: f.outs ?? [],
+    };
+    const k = key(f.schema, f.name);
+    functions.set(k, [...(functions.get(k) ?? []), out]);
+  }
+  const typeRows = await sql<{ name: string; schema: string }[]>`
+    select t.typname as name, n.nspname as schema from pg_type t join pg_namespace n on n.oid = t.typnamespace
+    where (n.nspname = any(${schemas}) or n.nspname in ('pg_catalog', 'extensions')) and t.typname !~ '^_' and t.typtype in ('b', 'e', 'd', 'r', 'c')
+    order by n.nspname = 'pg_catalog' desc`;
+  const types = new Map<string, string>();
+  for (const t of typeRows) if (!types.has(t.name)) types.set(t.name, t.schema);
+  return { schemas, tables, foreignKeys, functions, types };
+}
+
+/** Whether columns are exactly one of the table's unique column sets (so the relationship is to-one from the other side). */
+export const isUnique = (table: Table, columns: string[]) =>
+  table.uniques.some((u) => u.length === columns.length && u.every((c) => columns.includes(c)));

@@ -1,0 +1,188 @@
+// A local stand-in for PostgREST (Supabase's Data API), mounted at /rest/v1: the tables, views and
+// functions of the exposed schemas ([api] schemas in config.toml) as postgrest-js calls them. Like
+// PostgREST behind Supabase's gateway it verifies the JWT (the apikey maps to one), then runs one
+// transaction per request on the authenticator login with the role, request.jwt.claims,
+// request.method/path/headers and the role's own settings (statement_timeout) set locally, so
+// grants and RLS decide. The URL is parsed into a syntax tree (grammar.ts, params.ts), names are
+// resolved against the schema cache (schema.ts, reloaded on NOTIFY pgrst) and values bound.
+import postgres from "postgres";
+import { parse as parseToml } from "smol-toml";
+import { TokenError, verifyToken } from "../../../../supabase/functions/_shared/auth.ts";
+import type { ErrorCode } from "../../../../supabase/functions/_shared/http.ts";
+import { requestSettings } from "../../../../supabase/functions/_shared/request-role.ts";
+import type { GatewayConfig } from "../config.ts";
+import { mapAuthorization } from "../jwt.ts";
+import type { Routed, Service } from "../service.ts";
+import { errorResponse, jwtError, PgrstError, toPgrstError, unknownTable } from "./errors.ts";
+import { context, type Outcome, type Plan, read, rpc, write } from "./execute.ts";
+import { parseQuery, parseRange } from "./params.ts";
+import { negotiate, parsePrefer, profile } from "./prefer.ts";
+import { key, loadSchemaCache, type SchemaCache } from "./schema.ts";
+import { roleSettings, type RoleSettings } from "./roles.ts";
+
+const GATEWAY_CODES: Partial<Record<ErrorCode, [string, string]>> = {
+  not_found: ["PGRST125", "Invalid path specified in request URL"],
+  method_not_allowed: ["PGRST117", "Unsupported HTTP method"],
+  payload_too_large: ["PGRST102", "The request body is too large"],
+};
+
+interface Caller { role: string; claims: Record<string, unknown> }
+
+export class RestService implements Service {
+  readonly prefix = "/rest/v1";
+  readonly bodyLimit = 10 * 1024 * 1024;
+  private readonly sql: postgres.Sql;
+  private readonly schemas: string[];
+  private readonly maxRows: number;
+  private cache?: Promise<{ schema: SchemaCache; roles: RoleSettings }>;
+  private listening?: Promise<unknown>;
+
+  constructor(private readonly config: GatewayConfig) {
+    const toml = parseToml(Deno.readTextFileSync(config.configToml)) as { api?: { schemas?: string[]; max_rows?: number } };
+    this.schemas = toml.api?.schemas?.length ? toml.api.schemas : ["public", "graphql_public"];
+    this.maxRows = toml.api?.max_rows ?? 1000;
+    this.sql = postgres(config.restDbUrl, { prepare: false, max: 10, onnotice: () => {} });
+  }
+
+  error(status: number, code: ErrorCode, message: string): Response {
+    const [pgrst, text] = GATEWAY_CODES[code] ?? ["PGRSTX00", "Internal server error"];
+    return errorResponse(new PgrstError(status, pgrst, text, message));
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+
+  /** The schema cache, loaded on first use and again after NOTIFY pgrst, 'reload schema' (debounced 100 ms). */
+  private schemaCache(): Promise<{ schema: SchemaCache; roles: RoleSettings }> {
+    if (!this.listening) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.listening = this.sql.listen("pgrst", (payload) => {
+        if (payload !== "" && payload !== "reload schema") return;
+        clearTimeout(timer);
+        timer = setTimeout(() => { this.cache = undefined; }, 100);
+      }).catch(() => { this.listening = undefined; });
+    }
+    if (!this.cache) {
+      const loading = Promise.all([loadSchemaCache(this.sql, this.schemas), roleSettings(this.sql)]).then(([schema, roles]) => ({ schema, roles }));
+      this.cache = loading;
+      loading.catch(() => { if (this.cache === loading) this.cache = undefined; });
+    }
+    return this.cache.catch((err) => {
+      console.error("rest: could not load the schema cache", err);
+      throw new PgrstError(503, "PGRST002", "Could not query the database for the schema cache. Retrying.");
+    });
+  }
+
+  private async caller(req: Request): Promise<Caller> {
+    const auth = mapAuthorization(req.headers, this.config);
+    if (!auth || !/^bearer\b/i.test(auth)) return { role: "anon", claims: { role: "anon" } };
+    const token = auth.replace(/^bearer\s*/i, "").trim();
+    if (!token) throw jwtError("Empty JWT is sent in Authorization header");
+    const parts = token.split(".").length;
+    if (parts !== 3) throw jwtError(`Expected 3 parts in JWT; got ${parts}`);
+    try {
+      const claims = await verifyToken(token, { secret: this.config.jwtSecret });
+      return { role: claims.role as string, claims };
+    } catch (err) {
+      const message = err instanceof TokenError ? err.message : "invalid token";
+      if (/expired/.test(message)) throw jwtError("JWT expired", "PGRST303");
+      if (/role|sub|audience|claims/.test(message)) throw jwtError(message, "PGRST303");
+      throw jwtError("JWT cryptographic operation failed");
+    }
+  }
+
+  async handle(req: Request, { url }: Routed): Promise<Response> {
+    let anon = true;
+    try {
+      const caller = await this.caller(req);
+      anon = caller.role === "anon";
+      return await this.serve(req, url, caller);
+    } catch (err) {
+      await req.body?.cancel().catch(() => {});
+      const error = toPgrstError(err, anon);
+      return errorResponse(error);
+    }
+  }
+
+  private async serve(req: Request, url: URL, caller: Caller): Promise<Response> {
+    const { schema: cache, roles } = await this.schemaCache();
+    const path = url.pathname.slice(this.prefix.length);
+    const m = /^\/(?:(rpc)\/)?([^/]+)$/.exec(path);
+    if (!m) {
+      if (path === "/" || path === "") throw new PgrstError(404, "PGRST126", "Open API is not served by this local stand-in for PostgREST");
+      throw new PgrstError(404, "PGRST125", "Invalid path specified in request URL");
+    }
+    const isRpc = m[1] === "rpc";
+    let name: string;
+    try {
+      name = decodeURIComponent(m[2]);
+    } catch {
+      throw new PgrstError(404, "PGRST125", "Invalid path specified in request URL");
+    }
+    const method = req.method;
+    const { schema, sent } = profile(req, cache.schemas);
+    const table = isRpc ? undefined : cache.tables.get(key(schema, name));
+    if (!isRpc && !table) throw unknownTable(schema, name);
+    if (isRpc && !["GET", "HEAD", "POST"].includes(method)) throw new PgrstError(405, "PGRST101", `Cannot use the ${method} method on RPC`);
+    if (!isRpc && method === "PUT") throw new PgrstError(400, "PGRST127", "Feature not implemented", "PUT (single-row upsert) is not supported by this local stand-in; use POST with Prefer: resolution=merge-duplicates");
+    const fnArgs = isRpc ? new Set((cache.functions.get(key(schema, name)) ?? []).flatMap((f) => f.args.map((a) => a.name))) : null;
+    const query = parseQuery(url.searchParams, method === "GET" || method === "HEAD" ? fnArgs : null);
+    const prefs = parsePrefer(req.headers);
+    const media = negotiate(req.headers.get("accept"));
+    const root = query.nodes.get("")!;
+    const range = { offset: root.offset ?? 0, limit: root.limit };
+    const header = method === "GET" ? parseRange(req.headers.get("range")) : null;
+    if (header) {
+      const end = Math.min(header.limit === undefined ? Infinity : header.offset + header.limit, range.limit === undefined ? Infinity : range.offset + range.limit);
+      range.offset = Math.max(range.offset, header.offset);
+      range.limit = end === Infinity ? undefined : Math.max(0, end - range.offset);
+    }
+    let body: unknown = null;
+    if (method === "POST" || method === "PATCH") body = await this.body(req, isRpc);
+    const plan: Plan = { method, schema, query, prefs, media, range, body };
+    const readOnly = method === "GET" || method === "HEAD";
+    const settings = roles.get(caller.role) ?? {};
+    const outcome = await this.sql.begin(readOnly ? "read only" : "read write", async (tx) => {
+      await requestSettings(tx, {
+        role: caller.role,
+        claims: { ...caller.claims, role: caller.role },
+        method,
+        path,
+        headers: Object.fromEntries([...req.headers].filter(([k]) => k !== "cookie")),
+        extra: { search_path: `${[schema, "extensions"].map((s) => `"${s.replace(/"/g, '""')}"`).join(", ")}`, ...settings },
+      });
+      const ctx = context(cache, query, this.maxRows);
+      if (isRpc) {
+        const args = method === "POST" ? (body as Record<string, unknown>) : Object.fromEntries(query.args);
+        return await rpc(tx, ctx, plan, name, args);
+      }
+      return readOnly ? await read(tx, ctx, plan, table!) : await write(tx, ctx, plan, table!);
+    }) as Outcome;
+    return this.respond(method, outcome, media, prefs.applied, sent || cache.schemas.length > 1 ? schema : null);
+  }
+
+  private async body(req: Request, isRpc: boolean): Promise<unknown> {
+    const type = (req.headers.get("content-type") ?? "application/json").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json" && type !== "") throw new PgrstError(415, "PGRST107", `Content-Type not acceptable: ${type}`);
+    const text = await req.text();
+    if (isRpc && !text.trim()) return {};
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new PgrstError(400, "PGRST102", "Empty or invalid json");
+    }
+    if (isRpc && (typeof body !== "object" || body === null || Array.isArray(body))) throw new PgrstError(400, "PGRST102", "Empty or invalid json");
+    return body;
+  }
+
+  private respond(method: string, outcome: Outcome, media: string, applied: string[], schema: string | null): Response {
+    const headers = new Headers(outcome.headers);
+    if (outcome.body !== null) headers.set("Content-Type", media === "object" ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8");
+    if (schema) headers.set("Content-Profile", schema);
+    if (applied.length) headers.set("Preference-Applied", applied.join(", "));
+    const body = method === "HEAD" || outcome.status === 204 ? null : outcome.body;
+    return new Response(body, { status: outcome.status, headers });
+  }
+}
