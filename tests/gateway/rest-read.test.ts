@@ -7,25 +7,143 @@ import { describe, it } from 'node:test';
 import { CONVERSATION, message, TENANT, USER } from '../helpers/seed-ids.ts';
 import { anonDb, assertPgrstError, rest, serviceDb, userDb } from '../helpers/rest.ts';
 
-describe('rest reads', () => {
-  it('a member reads the conversations of their tenant only; anon reads none', async () => {
-    const db = await userDb(USER.bob);
-    const { data, error, status } = await db.from('conversations').select('id, tenant_id').order('id');
+const ACME = [CONVERSATION.c1, CONVERSATION.c2, CONVERSATION.c3];
+
+describe('rest reads: select, filters, order', () => {
+  it('a member reads the conversations of their tenant only', async () => {
+    const { data, error, status } = await (await userDb(USER.bob)).from('conversations').select('id, tenant_id').order('id');
     assert.equal(error, null);
     assert.equal(status, 200);
-    assert.deepEqual(data!.map((c) => c.id), [CONVERSATION.c1, CONVERSATION.c2, CONVERSATION.c3]);
+    assert.deepEqual(data!.map((c) => c.id), ACME);
     assert.ok(data!.every((c) => c.tenant_id === TENANT.acme));
-    const anon = await anonDb().from('conversations').select('id');
-    assert.equal(anon.error?.code ?? null, anon.error ? '42501' : null);
+    const other = await (await userDb(USER.carol)).from('conversations').select('id').in('id', ACME);
+    assert.deepEqual(other.data, []);
   });
 
-  it('embeds messages in conversations (to-many) and the conversation in messages (to-one) through the composite key', async () => {
+  it('aliases, casts and JSON paths name the output keys', async () => {
+    const { data, error } = await serviceDb().from('messages').select('key:id, tokens:input_tokens::text, meta:metadata, m:metadata->>model').eq('id', message(1, 2)).single();
+    assert.equal(error, null);
+    assert.deepEqual(Object.keys(data!), ['key', 'tokens', 'meta', 'm']);
+    assert.equal(typeof data!.tokens, 'string');
+  });
+
+  it('filters: eq, neq, in, is, like/ilike, gt, not, or with nested and', async () => {
+    const db = serviceDb();
+    const ids = async (q: PromiseLike<{ data: { id: string }[] | null; error: unknown }>) => {
+      const { data, error } = await q;
+      assert.equal(error, null);
+      return data!.map((r) => r.id).sort();
+    };
+    assert.deepEqual(await ids(db.from('conversations').select('id').eq('tenant_id', TENANT.acme)), ACME);
+    assert.deepEqual(await ids(db.from('conversations').select('id').eq('tenant_id', TENANT.acme).neq('id', CONVERSATION.c1)), ACME.slice(1));
+    assert.deepEqual(await ids(db.from('conversations').select('id').in('id', [CONVERSATION.c1, CONVERSATION.c4])), [CONVERSATION.c1, CONVERSATION.c4]);
+    assert.deepEqual(await ids(db.from('conversations').select('id').in('id', [])), []);
+    assert.deepEqual(await ids(db.from('conversations').select('id').eq('tenant_id', TENANT.acme).is('is_archived', true)), [CONVERSATION.c3]);
+    assert.deepEqual(await ids(db.from('conversations').select('id').eq('tenant_id', TENANT.acme).not('is_archived', 'is', true)), ACME.slice(0, 2));
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).ilike('role', 'USER')), [message(1, 1)]);
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).like('role', 'ass*')), [message(1, 2)]);
+    assert.deepEqual(await ids(db.from('conversations').select('id').or(`id.eq.${CONVERSATION.c1},and(tenant_id.eq.${TENANT.globex},id.eq.${CONVERSATION.c4})`)),
+      [CONVERSATION.c1, CONVERSATION.c4]);
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).gte('created_at', '1970-01-01').not('role', 'in', '(user)')), [message(1, 2)]);
+  });
+
+  it('order on several columns with nulls placement, limit and range', async () => {
+    const db = serviceDb();
+    const { data } = await db.from('messages').select('conversation_id, role').order('conversation_id', { ascending: false }).order('role').limit(3);
+    assert.equal(data!.length, 3);
+    assert.equal(data![0].conversation_id, CONVERSATION.c7);
+    assert.deepEqual(data!.slice(0, 2).map((m) => m.role), ['assistant', 'user']);
+    const page = await db.from('conversations').select('id').order('id').range(1, 2);
+    assert.deepEqual(page.data!.map((c) => c.id), [CONVERSATION.c2, CONVERSATION.c3]);
+    const nulls = await db.from('messages').select('latency_ms').order('latency_ms', { ascending: true, nullsFirst: true }).limit(1);
+    assert.equal(nulls.error, null);
+  });
+
+  it('count=exact with Content-Range, 206 for a partial page, HEAD, and 416 past the end', async () => {
+    const db = serviceDb();
+    const all = await db.from('conversations').select('id', { count: 'exact' });
+    assert.equal(all.status, 200);
+    assert.equal(all.count, 7);
+    const part = await db.from('conversations').select('id', { count: 'exact' }).range(0, 1);
+    assert.equal(part.status, 206);
+    assert.equal(part.count, 7);
+    const head = await db.from('conversations').select('*', { count: 'exact', head: true });
+    assert.equal(head.data, null);
+    assert.equal(head.count, 7);
+    const past = await db.from('conversations').select('id', { count: 'exact' }).range(100, 110);
+    assert.equal(past.status, 416);
+    assertPgrstError(past.error, { code: 'PGRST103', message: 'Requested range not satisfiable', details: 'An offset of 100 was requested, but there are only 7 rows.', hint: null });
+    const raw = await rest('/conversations?select=id&order=id', { headers: { Authorization: `Bearer ${process.env.TEST_SERVICE_ROLE_KEY}`, Range: '0-1' } });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers.get('content-range'), '0-1/*');
+  });
+
+  it('.single() answers the object, or 406 PGRST116 with the row count; maybeSingle gives null', async () => {
+    const db = serviceDb();
+    const one = await db.from('conversations').select('id').eq('id', CONVERSATION.c1).single();
+    assert.deepEqual(one.data, { id: CONVERSATION.c1 });
+    const none = await db.from('conversations').select('id').eq('id', '00000000-0000-4000-8000-000000000000').single();
+    assert.equal(none.status, 406);
+    assertPgrstError(none.error, { code: 'PGRST116', message: 'Cannot coerce the result to a single JSON object', details: 'The result contains 0 rows', hint: null });
+    const many = await db.from('conversations').select('id').single();
+    assertPgrstError(many.error, { code: 'PGRST116', details: 'The result contains 7 rows' });
+    const maybe = await db.from('conversations').select('id').eq('id', '00000000-0000-4000-8000-000000000000').maybeSingle();
+    assert.equal(maybe.error, null);
+    assert.equal(maybe.data, null);
+  });
+});
+
+describe('rest reads: embedding', () => {
+  it('to-many and to-one through the composite foreign keys, with the hint form too', async () => {
     const db = await userDb(USER.alice);
     const { data, error } = await db.from('conversations').select('id, title, messages(id, role)').eq('id', CONVERSATION.c1).single();
     assert.equal(error, null);
     assert.deepEqual(data!.messages.map((m) => m.id).sort(), [message(1, 1), message(1, 2)]);
-    const one = await db.from('messages').select('id, conversations(id, title)').eq('id', message(1, 2)).single();
+    const one = await db.from('messages').select('id, conversations!messages_conversation_fkey(id, title)').eq('id', message(1, 2)).single();
     assert.equal(one.error, null);
-    assert.equal((one.data!.conversations as { id: string }).id, CONVERSATION.c1);
+    assert.equal((one.data!.conversations as unknown as { id: string }).id, CONVERSATION.c1);
+  });
+
+  it('filters, order and limit inside an embed; !inner drops parents without a match', async () => {
+    const db = serviceDb();
+    const { data } = await db.from('conversations').select('id, messages(id, role)').eq('tenant_id', TENANT.acme)
+      .eq('messages.role', 'assistant').order('role', { referencedTable: 'messages' }).limit(1, { referencedTable: 'messages' }).order('id');
+    assert.deepEqual(data!.map((c) => c.messages.map((m) => m.role)), [['assistant'], ['assistant'], ['assistant']]);
+    const inner = await db.from('conversations').select('id, messages!inner(id)').eq('messages.id', message(2, 1));
+    assert.deepEqual(inner.data!.map((c) => c.id), [CONVERSATION.c2]);
+    const left = await db.from('conversations').select('id, messages(id)').eq('messages.id', message(2, 1)).eq('tenant_id', TENANT.acme).order('id');
+    assert.deepEqual(left.data!.map((c) => c.messages.length), [0, 1, 0]);
+  });
+
+  it('PGRST200 for no relationship, PGRST108 for a filter on a resource not embedded', async () => {
+    const db = serviceDb();
+    const none = await db.from('conversations').select('id, plugin_registry(*)');
+    assert.equal(none.status, 400);
+    assertPgrstError(none.error, { code: 'PGRST200', message: "Could not find a relationship between 'conversations' and 'plugin_registry' in the schema cache" });
+    const stray = await db.from('conversations').select('id').eq('messages.role', 'user');
+    assertPgrstError(stray.error, { code: 'PGRST108' });
+  });
+});
+
+describe('rest reads: views, schemas, errors', () => {
+  it('current_day_usage answers under the caller\'s RLS', async () => {
+    const { data, error } = await (await userDb(USER.bob)).from('current_day_usage').select('*');
+    assert.equal(error, null);
+    assert.ok(data!.every((r) => r.user_id === USER.bob));
+  });
+
+  it('unknown table 404 PGRST205, unknown column 400 42703, unexposed schema 406 PGRST106', async () => {
+    const db = serviceDb();
+    const table = await db.from('nope' as 'conversations').select('*');
+    assert.equal(table.status, 404);
+    assertPgrstError(table.error, { code: 'PGRST205', message: "Could not find the table 'public.nope' in the schema cache" });
+    const column = await db.from('conversations').select('nope' as '*');
+    assert.equal(column.status, 400);
+    assertPgrstError(column.error, { code: '42703', message: 'column conversations.nope does not exist' });
+    const schema = await rest('/conversations', { headers: { 'Accept-Profile': 'private' } });
+    assert.equal(schema.status, 406);
+    assertPgrstError(schema.json, { code: 'PGRST106', message: 'Invalid schema: private', hint: 'Only the following schemas are exposed: public, graphql_public' });
+    const anon = await anonDb().from('conversations').select('id');
+    assert.ok(anon.error === null ? anon.data!.length === 0 : anon.status === 401);
   });
 });
