@@ -6,6 +6,7 @@
  * older token is accepted within the reuse interval and after it is refused with
  * refresh_token_already_used, which revokes every token of the session. Sign-out scopes local,
  * others and global delete those sessions: their refresh tokens and access tokens stop working.
+ * Anonymous sign-ins (enable_anonymous_sign_ins = true here) make a user without identity.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,7 @@ before(async () => {
   gw = await startAuthGateway({
     'auth.refresh_token_reuse_interval': REUSE_INTERVAL_S,
     'auth.jwt_expiry': 600,
+    'auth.enable_anonymous_sign_ins': true,
     'auth.rate_limit.sign_in_sign_ups': 100000,
     'auth.rate_limit.token_refresh': 100000,
   });
@@ -164,5 +166,29 @@ describe('sign-out scopes', () => {
     assert.equal((await refresh(s.refresh)).error?.code, 'refresh_token_not_found');
     const gone = await client().auth.getUser(s.access);
     assert.deepEqual([gone.error?.code, gone.error?.status], ['user_not_found', 403]);
+  });
+});
+
+describe('anonymous sign-ins', () => {
+  it('make a signed-in user without identity whose token says is_anonymous; a password needs an email first', async () => {
+    const c = client();
+    const { data, error } = await c.auth.signInAnonymously({ options: { data: { nickname: 'guest' } } });
+    assert.equal(error, null);
+    const user = data.user!;
+    try {
+      assert.equal(user.is_anonymous, true);
+      assert.deepEqual(user.identities, []);
+      assert.deepEqual(user.app_metadata, {});
+      assert.equal(user.user_metadata.nickname, 'guest');
+      const claims = decodeJwt(data.session!.access_token);
+      assert.equal(claims.is_anonymous, true);
+      assert.equal((claims.amr as { method: string }[])[0].method, 'anonymous');
+      assert.equal((await c.auth.getUser()).data.user!.id, user.id);
+      const pw = await c.auth.updateUser({ password: 'anon-pass-1' });
+      assert.deepEqual([pw.error?.code, pw.error?.status], ['validation_failed', 422]);
+      assert.equal((await refresh(data.session!.refresh_token)).error, null);
+    } finally {
+      await connect(superuserUrl())`delete from auth.users where id = ${user.id}`;
+    }
   });
 });

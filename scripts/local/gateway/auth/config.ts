@@ -23,8 +23,8 @@ export interface AuthSettings {
   mailerAutoconfirm: boolean;
   smsEnabled: boolean;
   phoneAutoconfirm: boolean;
-  /** Requests per IP per 5 minutes: sign-ups, sign-ins and PUT /user; refreshes. */
-  rateLimits: { signInSignUps: number; tokenRefresh: number };
+  /** Requests per IP per 5 minutes: sign-ups, sign-ins and PUT /user; refreshes. Anonymous sign-ins per hour. */
+  rateLimits: { signInSignUps: number; tokenRefresh: number; anonymousUsers: number };
   /** supabase_auth_admin login. */
   dbUrl: string;
 }
@@ -114,6 +114,7 @@ export function loadAuthSettings(inputs: AuthInputs, env: { get(name: string): s
     rateLimits: {
       signInSignUps: num(limits, "sign_in_sign_ups", 30),
       tokenRefresh: num(limits, "token_refresh", 150),
+      anonymousUsers: num(limits, "anonymous_users", 30),
     },
     dbUrl: withUser(inputs.storageDbUrl, "supabase_auth_admin"),
   };

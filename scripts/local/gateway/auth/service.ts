@@ -12,7 +12,7 @@ import { apiVersionOf, authErrorResponse, badRequest, gatewayAuthError, methodNo
 import { readOptionalParams, readParams } from "./input.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { authenticate, ipForSession, logout, refreshGrant, requireAdmin } from "./sessions.ts";
-import { type AuthCtx, getUser, passwordGrant, signup, updateUser } from "./users.ts";
+import { type AuthCtx, getUser, passwordGrant, signup, signupAnonymously, updateUser } from "./users.ts";
 
 /** What the service needs of the gateway's configuration. */
 export interface AuthServiceConfig {
@@ -45,6 +45,7 @@ export class AuthService {
   private readonly sql: Sql;
   private readonly signInLimiter: RateLimiter;
   private readonly refreshLimiter: RateLimiter;
+  private readonly anonymousLimiter: RateLimiter;
   /** path (with `*` for one segment) -> method -> handler */
   private readonly routes: [RegExp, Record<string, Handler>][];
 
@@ -53,6 +54,7 @@ export class AuthService {
     this.sql = openDb(this.settings.dbUrl);
     this.signInLimiter = new RateLimiter(this.settings.rateLimits.signInSignUps);
     this.refreshLimiter = new RateLimiter(this.settings.rateLimits.tokenRefresh);
+    this.anonymousLimiter = new RateLimiter(this.settings.rateLimits.anonymousUsers, 60 * 60_000);
     const admin = (h: Handler): Handler => async (req, ctx, routed, param) => {
       await requireAdmin(this.settings, this.sql, this.authorization(req));
       return await h(req, ctx, routed, param);
@@ -149,7 +151,8 @@ export class AuthService {
     const params = await readParams(req, "SignupParams");
     if (params.email === "" && params.phone === "") {
       if (!this.settings.anonymousSignIns) throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled");
-      throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are not covered by the local Auth stand-in");
+      this.limit(this.anonymousLimiter, routed);
+      return json(await signupAnonymously(ctx, params));
     }
     this.limit(this.signInLimiter, routed);
     return json(await signup(ctx, params));

@@ -96,6 +96,21 @@ export async function signup(ctx: AuthCtx, p: Params<"SignupParams">) {
   }
 }
 
+/** POST /signup without email or phone, with enable_anonymous_sign_ins (GoTrue's SignupAnonymously): a user without identity, signed in. */
+export async function signupAnonymously(ctx: AuthCtx, p: Params<"SignupParams">) {
+  if (!ctx.settings.enableSignup) throw unprocessable("signup_disabled", "Signups not allowed for this instance");
+  return await ctx.sql.begin(async (tx) => {
+    const [{ id }] = await tx<{ id: string }[]>`
+      insert into auth.users (instance_id, id, aud, role, encrypted_password, confirmation_token, recovery_token, email_change_token_new,
+        email_change, raw_app_meta_data, raw_user_meta_data, is_anonymous, created_at, updated_at)
+      values (${INSTANCE_ID}, gen_random_uuid(), 'authenticated', 'authenticated', '', '', '', '', '', '{}'::jsonb,
+        ${tx.json(jsonb(p.data ?? {}))}::jsonb, true, now(), now())
+      returning id`;
+    const { session, refreshToken } = await createSession(tx, (await userById(tx, id))!, ctx.grant);
+    return await sessionResponse(ctx.settings, tx, id, session, refreshToken);
+  });
+}
+
 /** POST /token?grant_type=password. */
 export async function passwordGrant(ctx: AuthCtx, p: Params<"PasswordGrantParams">) {
   const { settings } = ctx;
@@ -144,6 +159,9 @@ export async function updateUser(ctx: AuthCtx, who: Authenticated, p: Params<"Us
   if (p.phone !== "") validatePhone(p.phone);
   if (p.password !== undefined) checkPasswordStrength(settings, p.password);
   if (p.app_metadata !== undefined) throw forbidden("not_admin", "Updating app_metadata requires admin privileges");
+  if (who.user.is_anonymous && p.password && email === "" && p.phone === "") {
+    throw unprocessable("validation_failed", "Updating password of an anonymous user without an email or phone is not allowed");
+  }
   if (p.phone !== "" && p.phone.replace(/^\+/, "").replaceAll(" ", "") !== (who.user.phone ?? "")) {
     throw unprocessable("phone_provider_disabled", "Phone changes are not covered by the local Auth stand-in ([auth.sms] is off)");
   }
