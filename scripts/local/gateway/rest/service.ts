@@ -42,6 +42,10 @@ export class RestService implements Service {
     this.schemas = toml.api?.schemas?.length ? toml.api.schemas : ["public", "graphql_public"];
     this.maxRows = toml.api?.max_rows ?? 1000;
     this.sql = postgres(config.restDbUrl, { prepare: false, max: 10, onnotice: () => {} });
+    // Every request value is text for Postgres to read with the type it infers (as PostgREST sends
+    // literals): the driver's own serializers (booleans, dates, bytea, JSON) must not reinterpret it.
+    const serializers = this.sql.options.serializers as Record<string, (x: unknown) => unknown>;
+    for (const [oid, fn] of Object.entries(serializers)) serializers[oid] = (x) => typeof x === "string" ? x : fn(x);
   }
 
   error(status: number, code: ErrorCode, message: string): Response {
