@@ -30,6 +30,8 @@ function printStatus(config: StackConfig, urls: DatabaseUrls, seconds: number): 
   const dbUrl = config.externalDatabaseUrl ? maskPassword(urls.postgresUrl) : urls.postgresUrl;
   const rows: [string, string][] = [
     ['API URL', config.apiUrl],
+    ['REST', `${config.apiUrl}/rest/v1`],
+    ['Auth', `${config.apiUrl}/auth/v1`],
     ['Functions', `${config.apiUrl}/functions/v1/<name>`],
     ['Storage', `${config.apiUrl}/storage/v1`],
     ['DB URL', dbUrl],

@@ -1,6 +1,6 @@
 /**
  * Prints an access token for a user, signed with the stack's JWT secret with the claims GoTrue
- * would put in it (there is no /auth/v1 locally), for trying the API with curl:
+ * would put in it, without signing in (no password needed; /auth/v1 signs in for real), for trying the API with curl:
  *
  *   node --import tsx scripts/ops/user-token.ts --user=alice@acme.test [--expires-in=3600]
  *   curl -H "Authorization: Bearer $(node --import tsx scripts/ops/user-token.ts --user=alice@acme.test)" \

@@ -1,6 +1,6 @@
 /**
  * The test gateway (started by npm test) through the real clients: supabase-js for functions and
- * storage, with tokens minted like GoTrue's (there is no /auth/v1 locally).
+ * storage, with tokens minted like GoTrue's (no sign-in round trip; tests of /auth/v1 itself sign in).
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';

@@ -30,7 +30,7 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   "Access-Control-Allow-Methods": union(functionsCors["Access-Control-Allow-Methods"], METHODS.join(", ")),
   "Access-Control-Expose-Headers": union(
     "Content-Range, Range-Unit, Content-Location, Location, Preference-Applied, Content-Profile, X-Total-Count",
-    "ETag, Content-Disposition, Accept-Ranges, X-Supabase-Api-Version",
+    "ETag, Content-Disposition, Accept-Ranges, X-Supabase-Api-Version, Link", // Link: auth admin listUsers pages
   ),
 };
 

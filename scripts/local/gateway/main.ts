@@ -31,7 +31,7 @@ globalThis.addEventListener("unhandledrejection", (event) => {
   console.error("unhandled rejection in a function:", event.reason);
 });
 
-const router = new Router(config, signingKey);
+const router = new Router(config);
 
 const server = Deno.serve({
   hostname: config.host,

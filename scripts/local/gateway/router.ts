@@ -1,5 +1,5 @@
 // The gateway's router: a route table of services, each mounted under its prefix, plus a few
-// exact routes of the platform's own (/health, the project's public signing keys).
+// exact routes of the platform's own (/health; the signing keys are the Auth service's).
 //
 // Before any service sees a request the router refuses a target that is not a URL, methods no
 // service answers, paths with dot segments or backslashes in any encoding (never normalised), and
@@ -12,7 +12,6 @@ import { preflight, withCors } from "./cors.ts";
 import { FunctionsService } from "./functions/service.ts";
 import { limitBody, METHODS, rawPath, rawPathProblem } from "./guard.ts";
 import type { Service } from "./service.ts";
-import type { SigningKey } from "./signing-key.ts";
 import { StorageApi } from "./storage/api.ts";
 import { AuthService } from "./auth/service.ts";
 import { RestService } from "./rest/service.ts";
@@ -29,13 +28,12 @@ export class Router {
   private readonly services: Service[];
   private readonly exact: Map<string, () => Response>;
 
-  constructor(config: GatewayConfig, signingKey: SigningKey) {
+  constructor(config: GatewayConfig) {
     this.services = mountServices(config);
     const health = () => json({ message: "ok" });
     this.exact = new Map([
       ["/health", health],
       ["/_internal/health", health],
-      ["/auth/v1/.well-known/jwks.json", () => json(signingKey.jwks, { "Cache-Control": "public, max-age=600" })],
     ]);
   }
 
