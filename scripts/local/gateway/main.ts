@@ -23,7 +23,7 @@ Deno.env.set("SUPABASE_DB_URL", config.dbUrl);
 Deno.env.set("SUPABASE_JWT_SECRET", config.jwtSecret);
 // The public keys inline, so token checks in this process never fetch them from itself.
 Deno.env.set("SUPABASE_JWKS", JSON.stringify(signingKey.jwks));
-for (const name of ["STORAGE_DB_URL", "GATEWAY_CONFIG_TOML", "GATEWAY_ENV_FILE", "FUNCTIONS_DIR", "STORAGE_ROOT", "JWT_SECRET", "GATEWAY_SIGNING_JWK"]) Deno.env.delete(name);
+for (const name of ["STORAGE_DB_URL", "REST_DB_URL", "GATEWAY_CONFIG_TOML", "GATEWAY_ENV_FILE", "FUNCTIONS_DIR", "STORAGE_ROOT", "JWT_SECRET", "GATEWAY_SIGNING_JWK"]) Deno.env.delete(name);
 
 // One function's stray promise must not take the gateway down.
 globalThis.addEventListener("unhandledrejection", (event) => {

@@ -91,7 +91,7 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
            null, null
     from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = any(${schemas}) and x.indisunique and x.indpred is null and x.indexprs is null`;
-  const fns = await sql<{ schema: string; name: string; args: FunctionArg[] | null; callable: boolean; returns_set: boolean; return_type: string; typtype: string; rel: string | null; volatile: boolean; outs: Column[] | null }[]>`
+  const fns = await sql<{ schema: string; name: string; args: FunctionArg[] | null; callable: boolean; returns_set: boolean; return_type: string; typtype: string; rel: string | null; volatile: boolean; outs: Column[] | null; type_columns: Column[] | null }[]>`
     select n.nspname as schema, p.proname as name, p.proretset as returns_set,
            format_type(p.prorettype, null) as return_type, t.typtype, r.relname as rel, p.provolatile = 'v' as volatile,
            (select json_agg(json_build_object('name', a.name, 'type', format_type(a.type, null),
@@ -102,6 +102,8 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
            (select json_agg(json_build_object('name', a.name, 'type', format_type(a.type, null), 'default', null, 'generated', false) order by a.i)
               from unnest(p.proallargtypes, p.proargmodes, p.proargnames) with ordinality a(type, mode, name, i)
               where a.mode in ('o', 'b', 't')) as outs,
+           (select json_agg(json_build_object('name', c.attname, 'type', format_type(c.atttypid, c.atttypmod), 'default', null, 'generated', false) order by c.attnum)
+              from pg_attribute c where c.attrelid = t.typrelid and c.attnum > 0 and not c.attisdropped) as type_columns,
            not exists (select 1 from unnest(coalesce(p.proargnames, array_fill(''::text, array[p.pronargs])), coalesce(p.proargmodes, array_fill('i'::"char", array[p.pronargs]))) m(name, mode)
                        where m.mode in ('i', 'b', 'v') and m.name = '') as callable
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype
@@ -130,7 +132,9 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
     const out: DbFunction = {
       schema: f.schema, name: f.name, args: f.args ?? [], callable: f.callable, returnsSet: f.returns_set, returnType: f.return_type,
       returnKind: f.typtype === "c" || f.return_type === "record" ? "composite" : f.return_type === "void" ? "void" : "scalar",
-      returnTable: f.rel, volatile: f.volatile, outColumns: f.outs ?? [],
+      returnTable: f.rel, volatile: f.volatile,
+      // OUT/TABLE columns, else the attributes of the composite type returned (a table's row type or a standalone type).
+      outColumns: f.outs ?? f.type_columns ?? [],
     };
     const k = key(f.schema, f.name);
     functions.set(k, [...(functions.get(k) ?? []), out]);
