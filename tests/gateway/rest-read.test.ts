@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONVERSATION, message, TENANT, USER } from '../helpers/seed-ids.ts';
 import { anonDb, assertPgrstError, rest, serviceDb, userDb } from '../helpers/rest.ts';
+import { connect, superuserUrl } from '../helpers/db.ts';
 
 const ACME = [CONVERSATION.c1, CONVERSATION.c2, CONVERSATION.c3];
 /** The seed's conversations: other test files write rows of their own meanwhile. */
@@ -124,6 +125,42 @@ describe('rest reads: embedding', () => {
     assertPgrstError(none.error, { code: 'PGRST200', message: "Could not find a relationship between 'conversations' and 'plugin_registry' in the schema cache" });
     const stray = await db.from('conversations').select('id').eq('messages.role', 'user');
     assertPgrstError(stray.error, { code: 'PGRST108' });
+  });
+});
+
+describe('rest reads: ordering by an embedded column, aggregates', () => {
+  const service = { Authorization: `Bearer ${process.env.TEST_SERVICE_ROLE_KEY}` };
+
+  it('order=rel(col) orders by a to-one embed\'s column (also inside an embed); to-many is PGRST118, not embedded PGRST108', async () => {
+    const ids = [message(1, 1), message(2, 1), message(4, 1), message(6, 1)];
+    const res = await rest(`/messages?select=id,conversation:conversations!messages_conversation_fkey(title)&id=in.(${ids.join(',')})&order=conversation(title).desc.nullslast,id`, { headers: service });
+    assert.equal(res.status, 200, res.text);
+    const expected = await connect(superuserUrl())`select m.id from public.messages m join public.conversations c on c.id = m.conversation_id
+      where m.id = any(${ids}) order by c.title desc nulls last, m.id`;
+    assert.deepEqual((res.json as { id: string }[]).map((r) => r.id), expected.map((r) => r.id));
+    const nested = await rest(`/conversations?select=id,messages(id,conversations!messages_conversation_fkey(title))&id=eq.${CONVERSATION.c1}&messages.order=conversations(title),id`, { headers: service });
+    assert.equal(nested.status, 200, nested.text);
+    const toMany = await rest('/conversations?select=id,messages(id)&order=messages(id)', { headers: service });
+    assert.equal(toMany.status, 400);
+    assertPgrstError(toMany.json, { code: 'PGRST118', message: "A related order on 'messages' is not possible",
+      details: "'conversations' and 'messages' do not form a many-to-one or one-to-one relationship", hint: null });
+    const missing = await rest('/messages?select=id&order=conversations(title)', { headers: service });
+    assertPgrstError(missing.json, { code: 'PGRST108', message: "'conversations' is not an embedded resource in this request", details: null,
+      hint: "Verify that 'conversations' is included in the 'select' query parameter." });
+  });
+
+  it('aggregates are refused as PostgREST refuses them with db-aggregates-enabled off: 400 PGRST123', async () => {
+    const refused = { code: 'PGRST123', message: 'Use of aggregate functions is not allowed', details: null, hint: null };
+    for (const select of ['count()', 'total:count()::text', 'input_tokens.sum()', 'id,input_tokens.avg()::int', 'role,latency_ms.max(),latency_ms.min()', 'id,conversations!messages_conversation_fkey(id.count())']) {
+      const res = await rest(`/messages?select=${encodeURIComponent(select)}`, { headers: service });
+      assert.equal(res.status, 400, select);
+      assertPgrstError(res.json, refused);
+    }
+    const client = await serviceDb().from('conversations').select('count()');
+    assert.equal(client.status, 400);
+    assertPgrstError(client.error, refused);
+    const bad = await rest('/messages?select=id.total()', { headers: service });
+    assertPgrstError(bad.json, { code: 'PGRST100' });
   });
 });
 

@@ -5,7 +5,8 @@ import type postgres from "postgres";
 import { notImplemented, notSingular, PgrstError } from "./errors.ts";
 import type { RequestQuery } from "./params.ts";
 import type { MediaType, Preferences } from "./prefer.ts";
-import { buildNode, checkVisited, type ReadContext, type Source } from "./read.ts";
+import { aggregatesRefused, hasAggregate, planRead } from "./plan.ts";
+import { buildNode, type ReadContext, type Source } from "./read.ts";
 import { callSql, findFunction, resultTable } from "./rpc.ts";
 import type { SchemaCache, Table } from "./schema.ts";
 import { Params, qualified } from "./sql.ts";
@@ -28,7 +29,7 @@ type Tx = postgres.TransactionSql;
 type Agg = { body: string; n: string; total?: string | null; inserted?: string | null };
 
 export function context(cache: SchemaCache, query: RequestQuery, maxRows: number): ReadContext {
-  return { cache, params: new Params(), query, maxRows, visited: new Set(), aliases: 0 };
+  return { cache, params: new Params(), query, maxRows, plan: { root: { conditions: [], order: [] }, embeds: new Map() }, aliases: 0 };
 }
 
 const aggregate = (media: MediaType) => media === "object" ? "(json_agg(r)->0)::text" : "coalesce(json_agg(r), '[]')::text";
@@ -51,11 +52,12 @@ function readOutcome(plan: Plan, agg: Agg): Outcome {
 }
 
 async function readRows(tx: Tx, ctx: ReadContext, plan: Plan, source: Source): Promise<Outcome> {
-  const root = buildNode(ctx, source, plan.query.select, { alias: "t0", path: "", limit: plan.range.limit, offset: plan.range.offset });
-  checkVisited(ctx);
+  ctx.plan = planRead(ctx.cache, plan.query, plan.query.select, source.table);
+  const root = buildNode(ctx, source, plan.query.select, { alias: "t0", params: ctx.plan.root, root: true, limit: plan.range.limit, offset: plan.range.offset });
   let total = "";
   if (plan.prefs.count) {
-    const counted = buildNode(ctx, source, [], { alias: "t0", path: "", unranged: true });
+    // The same node unranged: embeds' !inner and null filters decide the total too.
+    const counted = buildNode(ctx, source, plan.query.select, { alias: "t0", params: ctx.plan.root, root: true, unranged: true });
     total = `, (select count(*) from (${counted.sql}) c)::text as total`;
   }
   const [agg] = await tx.unsafe<Agg[]>(`select ${aggregate(plan.media)} as body, count(*)::text as n${total} from (${root.sql}) r`, ctx.params.values as never[]);
@@ -85,8 +87,8 @@ export async function write(tx: Tx, ctx: ReadContext, plan: Plan, table: Table):
   let inserted: number | null = null;
   if (sql && returning) {
     const select = ret === "headers-only" ? table.primaryKey.map((name) => ({ type: "column" as const, field: { name, path: [] } })) : query.select;
-    const repr = buildNode(ctx, { table, from: "pgrst_source" }, select, { alias: "t0", path: "", unranged: true, skipConditions: true });
-    checkVisited(ctx);
+    ctx.plan = planRead(ctx.cache, query, select, table);
+    const repr = buildNode(ctx, { table, from: "pgrst_source" }, select, { alias: "t0", params: ctx.plan.root, root: true, unranged: true, skipConditions: true });
     const ins = prefs.resolution ? ", (select count(*) from pgrst_source where pgrst_inserted)::text as inserted" : "";
     const [agg] = await tx.unsafe<Agg[]>(`with pgrst_source as (${sql}) select ${aggregate(plan.media === "object" ? "json" : "json")} as body, count(*)::text as n${ins} from (${repr.sql}) r`, ctx.params.values as never[]);
     n = Number(agg.n);
@@ -133,6 +135,7 @@ export async function rpc(tx: Tx, ctx: ReadContext, plan: Plan, name: string, ar
     const out = await readRows(tx, ctx, { ...plan, media: "object" }, { table, from: rowsFrom });
     return { status: 200, body: out.body, headers: {} };
   }
+  if (hasAggregate(ctx.query.select)) throw aggregatesRefused();
   const hasShaping = [...ctx.query.nodes.values()].some((n) => n.conditions.length || n.order.length) || ctx.query.select.some((s) => s.type !== "star");
   if (hasShaping || fn.returnKind === "composite") throw notImplemented(`Filtering or selecting the result of ${fn.schema}.${fn.name} (a ${fn.returnsSet ? "set of " : ""}${fn.returnType})`);
   if (fn.returnsSet) {

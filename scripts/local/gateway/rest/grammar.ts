@@ -6,19 +6,23 @@ import { parseError } from "./errors.ts";
 
 export interface JsonStep { arrow: "->" | "->>"; key: string }
 export interface Field { name: string; path: JsonStep[] }
+export type Aggregate = "count" | "sum" | "avg" | "max" | "min";
 export type SelectItem =
   | { type: "star" }
-  | { type: "column"; field: Field; alias?: string; cast?: string }
-  | { type: "embed"; name: string; alias?: string; hint?: string; join: "left" | "inner"; spread: boolean; select: SelectItem[] };
+  | { type: "column"; field: Field; alias?: string; cast?: string; aggregate?: Aggregate; aggregateCast?: string }
+  | EmbedItem;
+export interface EmbedItem { type: "embed"; name: string; alias?: string; hint?: string; join: "left" | "inner"; spread: boolean; select: SelectItem[] }
 export interface Filter { type: "filter"; field: Field; negate: boolean; op: string; quant?: "any" | "all"; lang?: string; value: string }
 export interface Logic { type: "logic"; op: "and" | "or"; negate: boolean; children: Condition[] }
 export type Condition = Filter | Logic;
-export interface OrderTerm { field: Field; dir?: "asc" | "desc"; nulls?: "first" | "last" }
+/** An order term; with `relation`, a column of that to-one embed (`order=rel(col).desc`). */
+export interface OrderTerm { field: Field; relation?: string; dir?: "asc" | "desc"; nulls?: "first" | "last" }
 
 export const OPERATORS = new Set(["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch", "in", "is", "isdistinct",
   "cs", "cd", "ov", "sl", "sr", "nxr", "nxl", "adj", "fts", "plfts", "phfts", "wfts"]);
 const QUANTIFIABLE = new Set(["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch"]);
 const FTS = new Set(["fts", "plfts", "phfts", "wfts"]);
+const AGGREGATES = new Set<string>(["count", "sum", "avg", "max", "min"]);
 
 /** A cursor over one parameter's text, with PostgREST's "failed to parse" errors. */
 class Cursor {
@@ -62,7 +66,8 @@ class Cursor {
   }
 }
 
-const SELECT_STOP = /[,()!:]/;
+// A name stops at these (and at -> and ::); "." starts an aggregate (`col.sum()`), as in PostgREST.
+const SELECT_STOP = /[,()!:.]/;
 
 function selectItems(c: Cursor, depth: number): SelectItem[] {
   if (depth > 16) c.fail("a shallower select");
@@ -83,8 +88,12 @@ function selectItem(c: Cursor, depth: number): SelectItem {
     alias = field.name;
     field = c.field(SELECT_STOP);
   }
+  // count() is the aggregate, never an embed named count (PostgREST's pRelationSelect guard).
+  if (!spread && field.name === "count" && !field.path.length && c.eat("()")) {
+    return { type: "column", field: { name: "*", path: [] }, alias, aggregate: "count", aggregateCast: c.eat("::") ? c.name(SELECT_STOP) : undefined };
+  }
   if (c.peek() === "!" || c.peek() === "(") {
-    if (field.path.length) c.fail("an embedded resource name");
+    if (field.path.length || field.name === "count") c.fail("an embedded resource name");
     let join: "left" | "inner" = "left";
     let hint: string | undefined;
     while (c.eat("!")) {
@@ -100,8 +109,17 @@ function selectItem(c: Cursor, depth: number): SelectItem {
   }
   if (spread) c.fail("an embedded resource after ...");
   let cast: string | undefined;
-  if (c.eat("::")) cast = c.name(/[,()!:]/);
-  return { type: "column", field, alias, cast };
+  if (c.eat("::")) cast = c.name(SELECT_STOP);
+  let aggregate: Aggregate | undefined;
+  let aggregateCast: string | undefined;
+  if (c.eat(".")) {
+    const start = c.pos;
+    const word = c.name(SELECT_STOP);
+    if (!AGGREGATES.has(word) || !c.eat("()")) { c.pos = start; c.fail("an aggregate: sum(), avg(), count(), max() or min()"); }
+    aggregate = word as Aggregate;
+    if (c.eat("::")) aggregateCast = c.name(SELECT_STOP);
+  }
+  return { type: "column", field, alias, cast, aggregate, aggregateCast };
 }
 
 /** select=… (postgrest-js has already removed whitespace outside quotes). */
@@ -157,8 +175,7 @@ function treeElement(c: Cursor, depth: number): Condition {
   const head = /^(not\.)?([a-z]+)(?:\((any|all)\))?(?:\(([^()]*)\))?\./.exec(c.text.slice(c.pos));
   if (!head || !OPERATORS.has(head[2])) c.fail("an operator");
   c.pos = opStart + head[0].length;
-  const op = head[2];
-  const value = op === "in" ? treeValue(c) : treeValue(c);
+  const value = treeValue(c);
   const filter = parseFilterValue(field, `${head[0]}${value}`, "logic tree");
   return negate ? { type: "logic", op: "and", negate: true, children: [filter] } : filter;
 }
@@ -189,9 +206,14 @@ export function parseOrder(text: string): OrderTerm[] {
   const c = new Cursor(text, "order");
   const terms: OrderTerm[] = [];
   do {
-    const field = c.field(/[.,()]/);
-    if (c.peek() === "(") throw parseError(`order (${text})`, "ordering by an embedded resource is not supported here");
-    const term: OrderTerm = { field };
+    let field = c.field(/[.,()]/);
+    let relation: string | undefined;
+    if (!field.path.length && c.eat("(")) {
+      relation = field.name;
+      field = c.field(/[.,()]/);
+      c.expect(")");
+    }
+    const term: OrderTerm = { field, relation };
     while (c.eat(".")) {
       const word = c.name(/[.,]/);
       if (word === "asc" || word === "desc") term.dir = word;

@@ -39,7 +39,7 @@ export function resultTable(cache: SchemaCache, fn: DbFunction): Table | null {
   if (table) return table;
   if (!fn.outColumns.length) return null;
   return {
-    schema: fn.schema, name: fn.name, kind: "view", primaryKey: [], uniques: [],
+    schema: fn.schema, name: fn.name, kind: "view", primaryKey: [], synthetic: true,
     columns: new Map(fn.outColumns.map((c) => [c.name, c])),
   };
 }

@@ -1,9 +1,11 @@
 // The schema cache: what the Data API can serve, read from the catalog of the exposed schemas
-// (config.toml [api] schemas): tables and views with their columns, keys and foreign keys
-// (composite ones join on every column pair), and functions with their arguments. Reloaded on
+// (config.toml [api] schemas): tables and views with their columns and primary keys, the
+// relationships between them (relationships.ts: foreign keys, composite ones joining on every
+// column pair, views' inherited keys, junctions), and functions with their arguments. Reloaded on
 // NOTIFY pgrst, 'reload schema' (the LISTEN is the service's). Every identifier the stand-in puts
 // into SQL comes from here.
 import type postgres from "postgres";
+import { loadRelationships, type Relationship } from "./relationships.ts";
 
 export interface Column {
   name: string;
@@ -19,20 +21,10 @@ export interface Table {
   name: string;
   kind: "table" | "view";
   columns: Map<string, Column>;
+  /** A view's is its base tables' primary key, as far as it selects it (as PostgREST infers it). */
   primaryKey: string[];
-  /** Column sets with a unique constraint or unique index (the primary key included). */
-  uniques: string[][];
-}
-
-export interface ForeignKey {
-  name: string;
-  schema: string;
-  /** The referencing table and columns. */
-  table: string;
-  columns: string[];
-  /** The referenced table and columns, pairwise with columns. */
-  refTable: string;
-  refColumns: string[];
+  /** The rows of a function's OUT / TABLE columns: no relationships. */
+  synthetic?: boolean;
 }
 
 export interface FunctionArg { name: string; type: string; hasDefault: boolean; variadic: boolean }
@@ -58,7 +50,8 @@ export interface DbFunction {
 export interface SchemaCache {
   schemas: string[];
   tables: Map<string, Table>;
-  foreignKeys: ForeignKey[];
+  /** Relationships by their origin table (schema.name). */
+  relationships: Map<string, Relationship[]>;
   functions: Map<string, DbFunction[]>;
   /** Type names a select may cast to (::type), to the schema that holds them. */
   types: Map<string, string>;
@@ -76,21 +69,11 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]') as columns
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = any(${schemas}) and c.relkind in ('r', 'v', 'm', 'f', 'p')`;
-  const keys = await sql<{ schema: string; table: string; type: string; name: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null }[]>`
-    select n.nspname as schema, c.relname as table, k.contype as type, k.conname as name,
-           array(select a.attname::text from unnest(k.conkey) with ordinality u(n, i) join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i) as columns,
-           f.relname as ref_table,
-           case when k.contype = 'f' then array(select a.attname::text from unnest(k.confkey) with ordinality u(n, i) join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n order by u.i) end as ref_columns
+  const keys = await sql<{ schema: string; table: string; columns: string[] }[]>`
+    select n.nspname as schema, c.relname as table,
+           array(select a.attname::text from unnest(k.conkey) with ordinality u(n, i) join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i) as columns
     from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-    left join pg_class f on f.oid = k.confrelid
-    where n.nspname = any(${schemas}) and k.contype in ('p', 'u', 'f')
-      and (k.contype <> 'f' or f.relnamespace = c.relnamespace)
-    union all
-    select n.nspname, c.relname, 'u', i.relname,
-           array(select a.attname::text from unnest(x.indkey::int2[]) with ordinality u(n, o) join pg_attribute a on a.attrelid = x.indrelid and a.attnum = u.n order by u.o),
-           null, null
-    from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = any(${schemas}) and x.indisunique and x.indpred is null and x.indexprs is null`;
+    where n.nspname = any(${schemas}) and k.contype = 'p'`;
   const fns = await sql<{ schema: string; name: string; args: FunctionArg[] | null; callable: boolean; returns_set: boolean; return_type: string; typtype: string; rel: string | null; volatile: boolean; outs: Column[] | null; type_columns: Column[] | null }[]>`
     select n.nspname as schema, p.proname as name, p.proretset as returns_set,
            format_type(p.prorettype, null) as return_type, t.typtype, r.relname as rel, p.provolatile = 'v' as volatile,
@@ -114,19 +97,14 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
   for (const r of rels) {
     tables.set(key(r.schema, r.name), {
       schema: r.schema, name: r.name, kind: r.kind === "r" || r.kind === "p" || r.kind === "f" ? "table" : "view",
-      columns: new Map(r.columns.map((c) => [c.name, c])), primaryKey: [], uniques: [],
+      columns: new Map(r.columns.map((c) => [c.name, c])), primaryKey: [],
     });
   }
-  const foreignKeys: ForeignKey[] = [];
   for (const k of keys) {
     const table = tables.get(key(k.schema, k.table));
-    if (!table) continue;
-    if (k.type === "p") table.primaryKey = k.columns;
-    if (k.type === "p" || k.type === "u") table.uniques.push(k.columns);
-    if (k.type === "f" && k.ref_table && k.ref_columns && tables.has(key(k.schema, k.ref_table))) {
-      foreignKeys.push({ name: k.name, schema: k.schema, table: k.table, columns: k.columns, refTable: k.ref_table, refColumns: k.ref_columns });
-    }
+    if (table) table.primaryKey = k.columns;
   }
+  const relationships = await loadRelationships(sql, schemas, tables);
   const functions = new Map<string, DbFunction[]>();
   for (const f of fns) {
     const out: DbFunction = {
@@ -145,9 +123,5 @@ export async function loadSchemaCache(sql: postgres.Sql, schemas: string[]): Pro
     order by n.nspname = 'pg_catalog' desc`;
   const types = new Map<string, string>();
   for (const t of typeRows) if (!types.has(t.name)) types.set(t.name, t.schema);
-  return { schemas, tables, foreignKeys, functions, types };
+  return { schemas, tables, relationships, functions, types };
 }
-
-/** Whether columns are exactly one of the table's unique column sets (so the relationship is to-one from the other side). */
-export const isUnique = (table: Table, columns: string[]) =>
-  table.uniques.some((u) => u.length === columns.length && u.every((c) => columns.includes(c)));

@@ -3,7 +3,8 @@
 // columns checked against the cache (PGRST204), the conflict target the primary key unless
 // on_conflict names one, and UPDATE / DELETE refused without a filter as Supabase's safeupdate does.
 import { PgrstError, unknownColumn } from "./errors.ts";
-import { conditionSql, type ReadContext } from "./read.ts";
+import { conditionSql } from "./filters.ts";
+import type { ReadContext } from "./read.ts";
 import type { Table } from "./schema.ts";
 import { ident, qualified } from "./sql.ts";
 
