@@ -64,9 +64,9 @@ export function negotiate(accept: string | null): MediaType {
 }
 
 /** The schema a request addresses: its profile header, else the first exposed schema. */
-export function profile(req: Request, schemas: string[]): { schema: string; sent: boolean } {
-  const read = req.method === "GET" || req.method === "HEAD";
-  const header = req.headers.get(read ? "accept-profile" : "content-profile");
+export function profile(method: string, headers: Headers, schemas: string[]): { schema: string; sent: boolean } {
+  const read = method === "GET" || method === "HEAD";
+  const header = headers.get(read ? "accept-profile" : "content-profile");
   if (header === null) return { schema: schemas[0], sent: false };
   if (!schemas.includes(header)) {
     throw new PgrstError(406, "PGRST106", `Invalid schema: ${header}`, null, `Only the following schemas are exposed: ${schemas.join(", ")}`);

@@ -4,7 +4,8 @@
 // transaction per request on the authenticator login with the role, request.jwt.claims,
 // request.method/path/headers and the role's own settings (statement_timeout) set locally, so
 // grants and RLS decide. The URL is parsed into a syntax tree (grammar.ts, params.ts), names are
-// resolved against the schema cache (schema.ts, reloaded on NOTIFY pgrst) and values bound.
+// resolved against the schema cache (schema.ts, reloaded on NOTIFY pgrst) and values bound; the
+// request's reading without I/O is request.ts.
 import postgres from "postgres";
 import { parse as parseToml } from "smol-toml";
 import { TokenError, verifyToken } from "../../../../supabase/functions/_shared/auth.ts";
@@ -13,11 +14,10 @@ import { requestSettings } from "../../../../supabase/functions/_shared/request-
 import type { GatewayConfig } from "../config.ts";
 import { mapAuthorization } from "../jwt.ts";
 import type { Routed, Service } from "../service.ts";
-import { errorResponse, jwtError, PgrstError, toPgrstError, unknownTable } from "./errors.ts";
-import { context, type Outcome, type Plan, read, rpc, write } from "./execute.ts";
-import { parseQuery, parseRange } from "./params.ts";
-import { negotiate, parsePrefer, profile } from "./prefer.ts";
-import { key, loadSchemaCache, type SchemaCache } from "./schema.ts";
+import { errorResponse, jwtError, PgrstError, toPgrstError } from "./errors.ts";
+import type { Outcome } from "./execute.ts";
+import { hasBody, parseBody, prepare, run } from "./request.ts";
+import { loadSchemaCache, type SchemaCache } from "./schema.ts";
 import { roleSettings, type RoleSettings } from "./roles.ts";
 
 const GATEWAY_CODES: Partial<Record<ErrorCode, [string, string]>> = {
@@ -112,39 +112,10 @@ export class RestService implements Service {
   private async serve(req: Request, url: URL, caller: Caller): Promise<Response> {
     const { schema: cache, roles } = await this.schemaCache();
     const path = url.pathname.slice(this.prefix.length);
-    const m = /^\/(?:(rpc)\/)?([^/]+)$/.exec(path);
-    if (!m) {
-      if (path === "/" || path === "") throw new PgrstError(404, "PGRST126", "Open API is not served by this local stand-in for PostgREST");
-      throw new PgrstError(404, "PGRST125", "Invalid path specified in request URL");
-    }
-    const isRpc = m[1] === "rpc";
-    let name: string;
-    try {
-      name = decodeURIComponent(m[2]);
-    } catch {
-      throw new PgrstError(404, "PGRST125", "Invalid path specified in request URL");
-    }
     const method = req.method;
-    const { schema, sent } = profile(req, cache.schemas);
-    const table = isRpc ? undefined : cache.tables.get(key(schema, name));
-    if (!isRpc && !table) throw unknownTable(schema, name);
-    if (isRpc && !["GET", "HEAD", "POST"].includes(method)) throw new PgrstError(405, "PGRST101", `Cannot use the ${method} method on RPC`);
-    if (!isRpc && method === "PUT") throw new PgrstError(400, "PGRST127", "Feature not implemented", "PUT (single-row upsert) is not supported by this local stand-in; use POST with Prefer: resolution=merge-duplicates");
-    const fnArgs = isRpc ? new Set((cache.functions.get(key(schema, name)) ?? []).flatMap((f) => f.args.map((a) => a.name))) : null;
-    const query = parseQuery(url.searchParams, method === "GET" || method === "HEAD" ? fnArgs : null);
-    const prefs = parsePrefer(req.headers);
-    const media = negotiate(req.headers.get("accept"));
-    const root = query.nodes.get("")!;
-    const range = { offset: root.offset ?? 0, limit: root.limit };
-    const header = method === "GET" ? parseRange(req.headers.get("range")) : null;
-    if (header) {
-      const end = Math.min(header.limit === undefined ? Infinity : header.offset + header.limit, range.limit === undefined ? Infinity : range.offset + range.limit);
-      range.offset = Math.max(range.offset, header.offset);
-      range.limit = end === Infinity ? undefined : Math.max(0, end - range.offset);
-    }
-    let body: unknown = null;
-    if (method === "POST" || method === "PATCH") body = await this.body(req, isRpc);
-    const plan: Plan = { method, schema, query, prefs, media, range, body };
+    const prepared = prepare(cache, { method, path, search: url.searchParams, headers: req.headers });
+    const { plan } = prepared;
+    if (hasBody(method)) plan.body = parseBody(req.headers.get("content-type"), await req.text(), prepared.isRpc);
     const readOnly = method === "GET" || method === "HEAD";
     const settings = roles.get(caller.role) ?? {};
     const outcome = await this.sql.begin(readOnly ? "read only" : "read write", async (tx) => {
@@ -154,31 +125,12 @@ export class RestService implements Service {
         method,
         path,
         headers: Object.fromEntries([...req.headers].filter(([k]) => k !== "cookie")),
-        extra: { search_path: `${[schema, "extensions"].map((s) => `"${s.replace(/"/g, '""')}"`).join(", ")}`, ...settings },
+        extra: { search_path: `${[plan.schema, "extensions"].map((s) => `"${s.replace(/"/g, '""')}"`).join(", ")}`, ...settings },
       });
-      const ctx = context(cache, query, this.maxRows);
-      if (isRpc) {
-        const args = method === "POST" ? (body as Record<string, unknown>) : Object.fromEntries(query.args);
-        return await rpc(tx, ctx, plan, name, args);
-      }
-      return readOnly ? await read(tx, ctx, plan, table!) : await write(tx, ctx, plan, table!);
+      return await run(tx, cache, prepared, this.maxRows);
     }) as Outcome;
-    return this.respond(method, outcome, media, prefs.applied, sent || cache.schemas.length > 1 ? schema : null);
-  }
-
-  private async body(req: Request, isRpc: boolean): Promise<unknown> {
-    const type = (req.headers.get("content-type") ?? "application/json").split(";")[0].trim().toLowerCase();
-    if (type !== "application/json" && type !== "") throw new PgrstError(415, "PGRST107", `Content-Type not acceptable: ${type}`);
-    const text = await req.text();
-    if (isRpc && !text.trim()) return {};
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new PgrstError(400, "PGRST102", "Empty or invalid json");
-    }
-    if (isRpc && (typeof body !== "object" || body === null || Array.isArray(body))) throw new PgrstError(400, "PGRST102", "Empty or invalid json");
-    return body;
+    const profileSchema = prepared.profileSent || cache.schemas.length > 1 ? plan.schema : null;
+    return this.respond(method, outcome, plan.media, plan.prefs.applied, profileSchema);
   }
 
   private respond(method: string, outcome: Outcome, media: string, applied: string[], schema: string | null): Response {
