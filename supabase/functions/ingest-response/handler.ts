@@ -7,42 +7,21 @@
 //                                                                           or recover a stale claim)
 //
 // Callers: the conversation's owner (user JWT) or service_role.
-import { z } from "zod";
 import { type Caller, getCaller, requireRole } from "../_shared/auth.ts";
 import { asCaller, asServiceRole, type Tx } from "../_shared/db.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { serviceStorage, storageAs } from "../_shared/storage.ts";
-import { parseJsonBody, storableString, textProblem } from "../_shared/validate.ts";
+import { ingestRequestSchema, MAX_RAW_BYTES, reparseRequestSchema, resumeRequestSchema } from "../_shared/contracts/index.ts";
+import { parseJsonBody, textProblem } from "../_shared/validate.ts";
 import { CLAIM_STALE_SECONDS, claimIngestion } from "./claim.ts";
 import { parseAndRecord, parseAndRecordIn } from "./outcome.ts";
 import {
   BUCKET, type Conversation, type IngestionRow, pendingAnswer, rawObjectPath, recordPending, recordStored, recordStoredIn, sha256Hex, uploadRaw,
 } from "./pipeline.ts";
 
-/** Raw responses up to 5 MB; the JSON body around them a little more. */
-export const MAX_RAW_BYTES = 5 * 1024 * 1024;
+// The request and response schemas are the contract in _shared/contracts (frontends import them).
+export { MAX_RAW_BYTES };
 const MAX_BODY_BYTES = MAX_RAW_BYTES + 64 * 1024;
-
-const ingestSchema = z.object({
-  conversation_id: z.string().uuid(),
-  // Stored as bytes in storage; kept as text while storage is down, so it must be storable text.
-  raw_response: storableString(),
-  model: storableString(z.string().min(1).max(100)).optional(),
-  finish_reason: storableString(z.string().min(1).max(50)).optional(),
-  usage: z.object({
-    input_tokens: z.number().int().min(0).max(10_000_000),
-    output_tokens: z.number().int().min(0).max(10_000_000),
-    cost: z.number().min(0).max(100_000),
-  }).strict().optional(),
-  idempotency_key: storableString(z.string().min(1).max(200)).optional(),
-}).strict();
-
-const reparseSchema = z.object({
-  conversation_id: z.string().uuid(),
-  corrected_payload: storableString(z.string().min(1).max(MAX_RAW_BYTES)).optional(),
-}).strict();
-
-const resumeSchema = z.object({ ingestion_id: z.string().uuid() }).strict();
 
 /** The conversation, if the caller may see it (404 otherwise); users must own it (403). */
 async function conversationFor(caller: Caller, id: string, opts: { adminsToo?: boolean } = {}): Promise<Conversation> {
@@ -63,7 +42,7 @@ function storageFor(caller: Caller) {
 }
 
 async function ingest(req: Request, caller: Caller): Promise<Response> {
-  const body = await parseJsonBody(req, ingestSchema, MAX_BODY_BYTES);
+  const body = await parseJsonBody(req, ingestRequestSchema, MAX_BODY_BYTES);
   // Usage is billing: only trusted server code (service_role) may report it.
   if (body.usage && caller.role !== "service_role") {
     throw new HttpError(403, "forbidden", "usage is recorded by server-side code with the service_role key, not by users");
@@ -103,7 +82,7 @@ async function readStored(path: string): Promise<string> {
 }
 
 async function reparse(req: Request, caller: Caller): Promise<Response> {
-  const body = await parseJsonBody(req, reparseSchema, MAX_BODY_BYTES);
+  const body = await parseJsonBody(req, reparseRequestSchema, MAX_BODY_BYTES);
   const conv = await conversationFor(caller, body.conversation_id, { adminsToo: true });
   const [ing] = await asServiceRole((tx) => tx<IngestionRow[]>`
     select * from public.raw_response_ingestions where conversation_id = ${conv.id} and storage_path is not null
@@ -147,7 +126,7 @@ async function recoverClaim(tx: Tx, ing: IngestionRow): Promise<{ answer: Record
  */
 async function resume(req: Request, caller: Caller): Promise<Response> {
   requireRole(caller, "service_role");
-  const body = await parseJsonBody(req, resumeSchema);
+  const body = await parseJsonBody(req, resumeRequestSchema);
   const outcome = await asServiceRole(async (tx) => {
     const [ing] = await tx<(IngestionRow & { stale: boolean })[]>`
       select *, updated_at < now() - make_interval(secs => ${CLAIM_STALE_SECONDS}) as stale

@@ -4,7 +4,7 @@
 // max_tokens, or JSON that stops in the middle of a value) is never repaired: repairing a
 // truncation invents an ending or silently drops the cut-off turn. No I/O here.
 import { jsonrepair } from "jsonrepair";
-import { type GeneratedConversation, generatedConversationSchema } from "../_shared/conversation-payload.ts";
+import { type GeneratedConversation, generatedConversationSchema } from "../_shared/contracts/index.ts";
 
 export type ParseResult =
   | { ok: true; method: "direct" | "jsonrepair"; payload: GeneratedConversation }

@@ -5,21 +5,14 @@
 //   all          everything
 // One run at a time: a second overlapping call answers "skipped" (transaction-scoped advisory
 // lock). Each run and step is logged in private.job_runs / job_run_steps; a failing step is
-// logged and the others still run.
-import { z } from "zod";
+// logged and the others still run. Request and response schemas: _shared/contracts.
 import { getCaller, requireRole } from "../_shared/auth.ts";
 import { asServiceRole, db, withTryLock } from "../_shared/db.ts";
+import { type RefreshStepResult as StepResult, type RefreshViewsResponse, refreshViewsRequestSchema } from "../_shared/contracts/index.ts";
 import { json, withHttp } from "../_shared/http.ts";
-import { parseJsonBody, storableString } from "../_shared/validate.ts";
+import { parseJsonBody } from "../_shared/validate.ts";
 
-const bodySchema = z.object({
-  job: z.enum(["refresh", "daily", "maintenance", "all"]).default("refresh"),
-  include_today: z.boolean().default(false),
-  trigger: storableString(z.string().min(1).max(100)).default("manual"),
-}).strict();
-
-type Step = { name: string; run: () => Promise<number> };
-interface StepResult { step: string; status: "succeeded" | "failed"; duration_ms: number; rows: number | null; error: string | null }
+type Step = { name: StepResult["step"]; run: () => Promise<number> };
 
 const utcDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -67,7 +60,7 @@ function stepsFor(job: string, includeToday: boolean): Step[] {
   ];
   const daily: Step[] = [
     { name: "rag_metrics_yesterday", run: () => ragMetrics(utcDay(-1)) },
-    ...(includeToday ? [{ name: "rag_metrics_today", run: () => ragMetrics(utcDay(0)) }] : []),
+    ...(includeToday ? [{ name: "rag_metrics_today", run: () => ragMetrics(utcDay(0)) } satisfies Step] : []),
   ];
   const maintenance: Step[] = [{ name: "vacuum_analyze", run: vacuumAnalyze }];
   return job === "refresh" ? refresh : job === "daily" ? daily : job === "maintenance" ? maintenance : [...refresh, ...daily, ...maintenance];
@@ -92,7 +85,7 @@ async function runStep(runId: string, step: Step): Promise<StepResult> {
 
 export const handler = withHttp(["POST"], async (req) => {
   requireRole(await getCaller(req), "service_role");
-  const body = await parseJsonBody(req, bodySchema, undefined, { emptyAs: {} });
+  const body = await parseJsonBody(req, refreshViewsRequestSchema, undefined, { emptyAs: {} });
   const t0 = performance.now();
 
   // One run at a time: the lock lives in a transaction of its own, on a connection apart from the
@@ -103,7 +96,7 @@ export const handler = withHttp(["POST"], async (req) => {
     for (const step of stepsFor(body.job, body.include_today)) steps.push(await runStep(run.id, step));
     const failed = steps.filter((s) => s.status === "failed").length;
     const status = failed === 0 ? "succeeded" : failed === steps.length ? "failed" : "partial";
-    const summary = { run_id: run.id, job: body.job, status, duration_ms: Math.round(performance.now() - t0), steps };
+    const summary = { run_id: run.id, job: body.job, status, duration_ms: Math.round(performance.now() - t0), steps } satisfies RefreshViewsResponse;
     await asServiceRole((tx) => tx`
       update private.job_runs set status = ${status}, finished_at = clock_timestamp(), duration_ms = ${summary.duration_ms},
         summary = ${tx.json(summary as never)}
@@ -114,7 +107,7 @@ export const handler = withHttp(["POST"], async (req) => {
     await asServiceRole((tx) => tx`
       insert into private.job_runs (job, trigger, status, finished_at, duration_ms, summary)
       values (${body.job}, ${body.trigger}, 'skipped', clock_timestamp(), 0, '{"reason": "another run holds the lock"}')`);
-    return json({ status: "skipped", job: body.job, reason: "another refresh-views run is in progress" });
+    return json({ status: "skipped", job: body.job, reason: "another refresh-views run is in progress" } satisfies RefreshViewsResponse);
   }
   return json(run.value);
 });

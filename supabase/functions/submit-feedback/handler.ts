@@ -1,10 +1,11 @@
 // submit-feedback (user JWT): POST {message_id, rating: -1 | 1 | null, comment?} gives, changes
 // (one row per message and user) or, with rating null, withdraws the caller's feedback; DELETE
 // {message_id} withdraws too. Runs as the caller, so RLS decides; answers the row and the
-// message's current summary, computed now (not the periodically refreshed view).
+// message's current summary, computed now (not the periodically refreshed view). Request and
+// response schemas: _shared/contracts.
 import { getCaller } from "../_shared/auth.ts";
 import { asCaller, type Tx } from "../_shared/db.ts";
-import { type FeedbackSummary, submitFeedbackSchema, withdrawFeedbackSchema } from "../_shared/feedback-contract.ts";
+import { type FeedbackSummary, submitFeedbackSchema, withdrawFeedbackSchema } from "../_shared/contracts/index.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
 

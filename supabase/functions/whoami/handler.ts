@@ -1,5 +1,5 @@
 // whoami: who the caller is, as the database sees them (role, auth.uid(), tenant) — exercises the
-// shared auth, db and http modules end to end. GET or POST.
+// shared auth, db and http modules end to end. GET or POST. Response schema: _shared/contracts.
 import { getCaller } from "../_shared/auth.ts";
 import { asCaller } from "../_shared/db.ts";
 import { json, withHttp } from "../_shared/http.ts";
