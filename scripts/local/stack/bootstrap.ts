@@ -1,6 +1,7 @@
 /**
- * Applies platform-bootstrap.sql to a plain PostgreSQL database, unless the database
- * already is Supabase (its Auth or Storage service has migrated it).
+ * Applies the platform bootstrap (the SQL files of bootstrap/, in name order, as one script) to a
+ * plain PostgreSQL database, unless the database already is Supabase (its Auth or Storage service
+ * has migrated it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,17 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { StackError } from '../../lib/stack-error.ts';
 
-const bootstrapFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'platform-bootstrap.sql');
+const bootstrapDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap');
+
+/** The bootstrap's files, in the order they run. */
+export function bootstrapFiles(): string[] {
+  return fs.readdirSync(bootstrapDir).filter((f) => f.endsWith('.sql')).sort().map((f) => path.join(bootstrapDir, f));
+}
+
+/** The whole bootstrap as one script. */
+export function bootstrapScript(): string {
+  return bootstrapFiles().map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
 
 /** The schemas the Data API exposes, as `[api] schemas` in supabase/config.toml says. */
 export const EXPOSED_SCHEMAS = 'public,graphql_public';
@@ -31,7 +42,7 @@ export async function applyPlatformBootstrap(superuserUrl: string, dbPassword: s
       throw new StackError('the platform bootstrap must run as a superuser',
         'point DATABASE_URL at a superuser login (it creates the Supabase roles and schemas)');
     }
-    const script = fs.readFileSync(bootstrapFile, 'utf8');
+    const script = bootstrapScript();
     for (let attempt = 1; ; attempt++) {
       try {
         await sql.begin(async (tx) => {
