@@ -116,6 +116,16 @@ describe('rest reads: embedding', () => {
     assert.deepEqual(inner.data!.map((c) => c.id), [CONVERSATION.c2]);
     const left = await db.from('conversations').select('id, messages(id)').in('id', SEED).eq('messages.id', message(2, 1)).eq('tenant_id', TENANT.acme).order('id');
     assert.deepEqual(left.data!.map((c) => c.messages.length), [0, 1, 0]);
+    // The count is the same query's: !inner and null filters on embeds count too.
+    const counted = await db.from('conversations').select('id, messages!inner(id)', { count: 'exact' }).in('id', SEED).eq('messages.id', message(2, 1));
+    assert.equal(counted.count, 1);
+    const nulls = await rest(`/conversations?select=id,messages(id)&messages=is.null&messages.id=eq.${message(2, 1)}&id=in.(${SEED.join(',')})`,
+      { headers: { Authorization: `Bearer ${process.env.TEST_SERVICE_ROLE_KEY}`, Prefer: 'count=exact' } });
+    assert.equal(nulls.status, 200, nulls.text);
+    assert.equal(nulls.headers.get('content-range'), `0-${SEED.length - 2}/${SEED.length - 1}`);
+    // An embed path may name the embed by its alias or by its table (PostgREST matches both).
+    const byName = await db.from('conversations').select('id, m:messages(id)').eq('id', CONVERSATION.c2).eq('messages.id', message(2, 1)).single();
+    assert.deepEqual(byName.data, { id: CONVERSATION.c2, m: [{ id: message(2, 1) }] });
   });
 
   it('PGRST200 for no relationship, PGRST108 for a filter on a resource not embedded', async () => {

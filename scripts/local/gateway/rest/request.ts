@@ -36,6 +36,7 @@ export function prepare(cache: SchemaCache, { method, path, search, headers }: R
   } catch {
     throw new PgrstError(404, "PGRST125", "Invalid path specified in request URL");
   }
+  if (!["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"].includes(method)) throw new PgrstError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
   const { schema, sent } = profile(method, headers, cache.schemas);
   const table = isRpc ? undefined : cache.tables.get(key(schema, name));
   if (!isRpc && !table) throw unknownTable(schema, name);
