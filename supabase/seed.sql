@@ -53,7 +53,7 @@ where u.id between '20000000-0000-4000-8000-000000000001' and '20000000-0000-400
 on conflict (provider_id, provider) do nothing;
 
 insert into public.users (id, tenant_id, role, display_name, email, created_at, updated_at)
-select v.id, v.tenant_id, v.role, au.raw_user_meta_data ->> 'display_name', au.email, au.created_at, au.created_at
+select v.id, v.tenant_id, v.role::public.tenant_role, au.raw_user_meta_data ->> 'display_name', au.email, au.created_at, au.created_at
 from (values
   ('20000000-0000-4000-8000-000000000001'::uuid, '10000000-0000-4000-8000-000000000001'::uuid, 'admin'),
   ('20000000-0000-4000-8000-000000000002'::uuid, '10000000-0000-4000-8000-000000000001'::uuid, 'member'),
@@ -89,7 +89,7 @@ on conflict (id) do nothing;
 -- MESSAGES (a question and an answer per conversation; inserting them sets last_message_at)
 -- ============================================================================
 insert into public.messages (id, conversation_id, tenant_id, role, content, input_tokens, output_tokens, model, latency_ms, metadata, created_at)
-select v.id, v.conversation_id, c.tenant_id, v.role, v.content, v.input_tokens, v.output_tokens, v.model, v.latency_ms, v.metadata::jsonb, v.created_at
+select v.id, v.conversation_id, c.tenant_id, v.role::public.message_role, v.content, v.input_tokens, v.output_tokens, v.model, v.latency_ms, v.metadata::jsonb, v.created_at
 from (values
   ('40000000-0000-4000-8000-000000000011'::uuid, '30000000-0000-4000-8000-000000000001'::uuid, 'user',
    'A customer lost their phone and cannot pass two-factor authentication. How do I verify them before resetting 2FA?',

@@ -65,7 +65,7 @@ describe('create_invitation', () => {
     });
   });
 
-  it('validates every argument (22004, 22023)', async () => {
+  it('validates every argument (22004, 22023; 22P02 for a role outside tenant_role)', async () => {
     await scenario(async (s) => {
       const call = (role: string | null, email: string | null, expiresIn: string | null, maxUses: number | null) =>
         s.errorAs({ user: USER.alice }, (tx) => tx`select public.create_invitation(${role}, ${email}, ${expiresIn}::interval, ${maxUses})`);
@@ -73,7 +73,10 @@ describe('create_invitation', () => {
       const owner = await call('owner', null, '1 day', 1);
       assert.equal(owner.code, '22023');
       assert.match(owner.message, /role must be admin or member, not "owner"/);
-      assert.equal((await call('boss', null, '1 day', 1)).code, '22023');
+      // p_role is a public.tenant_role: a label outside the enum is refused before the body runs.
+      const boss = await call('boss', null, '1 day', 1);
+      assert.equal(boss.code, '22P02');
+      assert.match(boss.message, /invalid input value for enum tenant_role: "boss"/);
       for (const email of ['nora', 'a b@c.d', '@c.d', `${'x'.repeat(320)}@c.d`]) assert.equal((await call('member', email, '1 day', 1)).code, '22023', email);
       for (const ttl of ['4 minutes', '31 days', '-1 day']) {
         const err = await call('member', null, ttl, 1);

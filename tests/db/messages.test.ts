@@ -70,11 +70,13 @@ describe('messages integrity', () => {
     });
   });
 
-  it('checks refuse an unknown role, oversized content, negative tokens or latency', async () => {
+  it('refuse an unknown role (22P02: role is a message_role), oversized content, negative tokens or latency (23514)', async () => {
     await asUser(USER.bob, async (tx) => {
       const insert = (role: string, content: string, tokens = 0, latency: number | null = null) =>
         sqlError(tx, (sp) => sp`insert into public.messages (conversation_id, role, content, input_tokens, latency_ms) values (${CONVERSATION.c2}, ${role}, ${content}, ${tokens}, ${latency})`);
-      assert.equal((await insert('moderator', 'x')).code, '23514');
+      const moderator = await insert('moderator', 'x');
+      assert.equal(moderator.code, '22P02');
+      assert.match(moderator.message, /invalid input value for enum message_role: "moderator"/);
       assert.equal((await insert('user', 'x'.repeat(100_001))).code, '23514');
       assert.equal((await insert('assistant', 'x', -1)).code, '23514');
       assert.equal((await insert('assistant', 'x', 0, -5)).code, '23514');

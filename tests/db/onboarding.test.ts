@@ -169,11 +169,11 @@ describe('create_tenant', () => {
              has_function_privilege('service_role', p.oid, 'execute') as service_role
       from pg_proc p
       where p.oid in ('public.create_tenant(text, text)'::regprocedure, 'private.create_tenant(text, text)'::regprocedure,
-                      'private.create_caller_profile(uuid, text, text)'::regprocedure)
+                      'private.create_caller_profile(uuid, public.tenant_role, text)'::regprocedure)
       order by 1`);
     assert.deepEqual(rows.map((r) => ({ ...r })), [
       { fn: 'create_tenant(text,text)', prosecdef: false, proconfig: ['search_path=""'], anon: false, authenticated: true, service_role: false },
-      { fn: 'private.create_caller_profile(uuid,text,text)', prosecdef: false, proconfig: ['search_path=""'], anon: false, authenticated: false, service_role: false },
+      { fn: 'private.create_caller_profile(uuid,tenant_role,text)', prosecdef: false, proconfig: ['search_path=""'], anon: false, authenticated: false, service_role: false },
       { fn: 'private.create_tenant(text,text)', prosecdef: true, proconfig: ['search_path=""'], anon: false, authenticated: true, service_role: false },
     ]);
   });

@@ -172,7 +172,7 @@ describe('plugin registry', () => {
       assert.equal((await ins({ api_key: 'sk-123' })).code, '23514');
       assert.equal((await ins({ auth: { client_secret: 'x' } })).code, '23514');
       assert.equal((await ins({ password: 'x' })).code, '23514');
-      assert.equal((await ins({}, { health_status: 'great' })).code, '23514');
+      assert.equal((await ins({}, { health_status: 'great' })).code, '22P02', 'health_status is a plugin_health_status');
       assert.equal((await ins({}, { source: 'note' })).code, '23505');
       await tx`insert into public.plugin_registry (name, source, config) values ('Drive', 'gdrive', ${tx.json({ api_key_secret_name: 'gdrive_api_key', token_ref: 'vault:gdrive_token', folder: 'root' })})`;
     });

@@ -36,10 +36,19 @@ describe('raw response storage schema', () => {
     });
   });
 
-  it('checks processing states and parse methods; clients cannot write the parse columns', async () => {
+  it('types processing states and parse methods (enums: 22P02 for other values); clients cannot write the parse columns', async () => {
     await scenario(async (s) => {
-      assert.equal((await s.errorAs('service_role', (tx) => tx`update public.conversations set processing_status = 'done' where id = ${CONVERSATION.c1}`)).code, '23514');
-      assert.equal((await s.errorAs('service_role', (tx) => tx`update public.conversations set parse_method_used = 'magic' where id = ${CONVERSATION.c1}`)).code, '23514');
+      const done = await s.errorAs('service_role', (tx) => tx`update public.conversations set processing_status = 'done' where id = ${CONVERSATION.c1}`);
+      assert.deepEqual(done, { code: '22P02', message: 'invalid input value for enum processing_status: "done"' });
+      const magic = await s.errorAs('service_role', (tx) => tx`update public.conversations set parse_method_used = ${'magic'} where id = ${CONVERSATION.c1}`);
+      assert.deepEqual(magic, { code: '22P02', message: 'invalid input value for enum parse_method: "magic"' });
+      // Every label of the sets the pipeline writes is accepted (and null: not parsed yet).
+      for (const status of ['pending', 'raw_stored', 'storage_pending', 'completed', 'needs_review', 'failed']) {
+        await s.as('service_role', (tx) => tx`update public.conversations set processing_status = ${status} where id = ${CONVERSATION.c1}`);
+      }
+      for (const method of ['direct', 'jsonrepair', 'manual', null]) {
+        await s.as('service_role', (tx) => tx`update public.conversations set parse_method_used = ${method} where id = ${CONVERSATION.c1}`);
+      }
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.conversations set requires_manual_review = false where id = ${CONVERSATION.c1}`)).code, '42501');
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, storage_path, status)
         values (gen_random_uuid(), ${CONVERSATION.c1}, ${USER.alice}, 'k', ${'a'.repeat(64)}, 1, 'p', 'raw_stored')`)).code, '42501');

@@ -95,13 +95,17 @@ describe('tenants RLS', () => {
     });
   });
 
-  it('service_role provisions and removes tenants; bad input is refused by checks', async () => {
+  it('service_role provisions and removes tenants; bad input is refused by checks (a plan outside tenant_plan: 22P02)', async () => {
     await asServiceRole(async (tx) => {
       const [t] = await tx`insert into public.tenants (slug, name) values ('umbrella', 'Umbrella') returning plan`;
       assert.equal(t.plan, 'free');
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('Bad Slug!', 'x')`)).code, '23514');
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('ok', '   ')`)).code, '23514');
-      assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name, plan) values ('ok', 'Ok', 'gold')`)).code, '23514');
+      const gold = await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name, plan) values ('ok', 'Ok', 'gold')`);
+      assert.equal(gold.code, '22P02');
+      assert.match(gold.message, /invalid input value for enum tenant_plan: "gold"/);
+      const plans = await tx`insert into public.tenants (slug, name, plan) values ('ok-pro', 'Pro', ${'pro'}), ('ok-ent', 'Ent', 'enterprise') returning plan`;
+      assert.deepEqual(plans.map((r) => r.plan), ['pro', 'enterprise']);
       assert.equal((await sqlError(tx, (sp) => sp`insert into public.tenants (slug, name) values ('test-acme', 'Dup')`)).code, '23505');
       const deleted = await tx`delete from public.tenants where slug = 'umbrella' returning id`;
       assert.equal(deleted.length, 1);
@@ -197,7 +201,9 @@ describe('users RLS', () => {
       assert.equal((await sqlError(tx, (sp) => sp`update public.users set display_name = ${'x'.repeat(101)} where id = ${USER.bob}`)).code, '23514');
     });
     await asServiceRole(async (tx) => {
-      assert.equal((await sqlError(tx, (sp) => sp`update public.users set role = 'superuser' where id = ${USER.bob}`)).code, '23514');
+      const superuser = await sqlError(tx, (sp) => sp`update public.users set role = 'superuser' where id = ${USER.bob}`);
+      assert.equal(superuser.code, '22P02', 'role is a tenant_role');
+      assert.match(superuser.message, /invalid input value for enum tenant_role: "superuser"/);
     });
   });
 

@@ -1,7 +1,7 @@
 /** usage_metrics, increment_usage_metrics and current_day_usage. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asAnon, asServiceRole, asUser, scenario, sqlError } from '../helpers/db.ts';
+import { asAnon, asOwner, asServiceRole, asUser, scenario, sqlError } from '../helpers/db.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
 
@@ -121,6 +121,32 @@ describe('current_day_usage', () => {
       assert.equal(all[0].n, 3);
       const [opts] = await s.owner`select reloptions from pg_class where oid = 'public.current_day_usage'::regclass`;
       assert.deepEqual(opts.reloptions, ['security_invoker=on']);
+    });
+  });
+
+  it('is read-only: not updatable in the catalog (no Insert/Update in the generated types), every write refused (55000)', async () => {
+    const [cat] = await asOwner((tx) => tx`
+      select pg_relation_is_updatable('public.current_day_usage'::regclass, true) as updatable,
+             (select is_insertable_into from information_schema.views where table_schema = 'public' and table_name = 'current_day_usage') as insertable,
+             (select array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) order by a.attnum)
+              from pg_attribute a where a.attrelid = 'public.current_day_usage'::regclass and a.attnum > 0) as columns`);
+    assert.deepEqual({ ...cat }, {
+      updatable: 0,
+      insertable: 'NO',
+      columns: ['tenant_id uuid', 'user_id uuid', 'date date', 'input_tokens bigint', 'output_tokens bigint', 'total_tokens bigint',
+        'cost numeric(14,6)', 'request_count integer', 'updated_at timestamp with time zone'],
+    });
+    await scenario(async (s) => {
+      for (const actor of ['service_role', { user: USER.alice }, 'anon'] as const) {
+        const insert = await s.errorAs(actor, (tx) => tx`insert into public.current_day_usage (tenant_id, user_id, date) values (${TENANT.acme}, ${USER.alice}, current_date)`);
+        assert.deepEqual(insert, { code: '55000', message: 'cannot insert into view "current_day_usage"' }, JSON.stringify(actor));
+        assert.equal((await s.errorAs(actor, (tx) => tx`update public.current_day_usage set cost = 0`)).code, '55000');
+        assert.equal((await s.errorAs(actor, (tx) => tx`delete from public.current_day_usage`)).code, '55000');
+      }
+      // The one-row subquery is pulled up: a scan of usage_metrics alone, as before.
+      const plan = (await s.owner`explain select * from public.current_day_usage where user_id = ${USER.bob}`).map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(plan, /on usage_metrics m/);
+      assert.doesNotMatch(plan, /Subquery Scan|Nested Loop|Join/);
     });
   });
 });

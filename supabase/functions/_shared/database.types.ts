@@ -115,8 +115,10 @@ export type Database = {
           "model": string | null;
           "parse_attempts": number;
           "parse_error_message": string | null;
-          "parse_method_used": string | null;
-          "processing_status": string;
+          "parse_method_used":
+            | Database["public"]["Enums"]["parse_method"]
+            | null;
+          "processing_status": Database["public"]["Enums"]["processing_status"];
           "raw_response_path": string | null;
           "raw_response_size": number | null;
           "raw_response_url": string | null;
@@ -138,8 +140,11 @@ export type Database = {
           "model"?: string | null;
           "parse_attempts"?: number;
           "parse_error_message"?: string | null;
-          "parse_method_used"?: string | null;
-          "processing_status"?: string;
+          "parse_method_used"?:
+            | Database["public"]["Enums"]["parse_method"]
+            | null;
+          "processing_status"?:
+            Database["public"]["Enums"]["processing_status"];
           "raw_response_path"?: string | null;
           "raw_response_size"?: number | null;
           "raw_response_url"?: string | null;
@@ -160,8 +165,11 @@ export type Database = {
           "model"?: string | null;
           "parse_attempts"?: number;
           "parse_error_message"?: string | null;
-          "parse_method_used"?: string | null;
-          "processing_status"?: string;
+          "parse_method_used"?:
+            | Database["public"]["Enums"]["parse_method"]
+            | null;
+          "processing_status"?:
+            Database["public"]["Enums"]["processing_status"];
           "raw_response_path"?: string | null;
           "raw_response_size"?: number | null;
           "raw_response_url"?: string | null;
@@ -298,7 +306,7 @@ export type Database = {
           "metadata": NonNullable<Json>;
           "model": string | null;
           "output_tokens": number;
-          "role": string;
+          "role": Database["public"]["Enums"]["message_role"];
           "tenant_id": string;
         };
         ComputedFields: never;
@@ -312,7 +320,7 @@ export type Database = {
           "metadata"?: NonNullable<Json>;
           "model"?: string | null;
           "output_tokens"?: number;
-          "role": string;
+          "role": Database["public"]["Enums"]["message_role"];
           "tenant_id"?: string;
         };
         Update: {
@@ -325,7 +333,7 @@ export type Database = {
           "metadata"?: NonNullable<Json>;
           "model"?: string | null;
           "output_tokens"?: number;
-          "role"?: string;
+          "role"?: Database["public"]["Enums"]["message_role"];
           "tenant_id"?: string;
         };
         Relationships: [
@@ -352,7 +360,7 @@ export type Database = {
           "created_at": string;
           "description": string | null;
           "enabled": boolean;
-          "health_status": string;
+          "health_status": Database["public"]["Enums"]["plugin_health_status"];
           "id": string;
           "last_health_check": string | null;
           "name": string;
@@ -367,7 +375,7 @@ export type Database = {
           "created_at"?: string;
           "description"?: string | null;
           "enabled"?: boolean;
-          "health_status"?: string;
+          "health_status"?: Database["public"]["Enums"]["plugin_health_status"];
           "id"?: string;
           "last_health_check"?: string | null;
           "name": string;
@@ -381,7 +389,7 @@ export type Database = {
           "created_at"?: string;
           "description"?: string | null;
           "enabled"?: boolean;
-          "health_status"?: string;
+          "health_status"?: Database["public"]["Enums"]["plugin_health_status"];
           "id"?: string;
           "last_health_check"?: string | null;
           "name"?: string;
@@ -583,7 +591,7 @@ export type Database = {
           "pending_raw_text": string | null;
           "result": Json | null;
           "size_bytes": number;
-          "status": string;
+          "status": Database["public"]["Enums"]["ingestion_status"];
           "storage_path": string | null;
           "tenant_id": string;
           "updated_at": string;
@@ -605,7 +613,7 @@ export type Database = {
           "pending_raw_text"?: string | null;
           "result"?: Json | null;
           "size_bytes": number;
-          "status": string;
+          "status": Database["public"]["Enums"]["ingestion_status"];
           "storage_path"?: string | null;
           "tenant_id": string;
           "updated_at"?: string;
@@ -626,7 +634,7 @@ export type Database = {
           "pending_raw_text"?: string | null;
           "result"?: Json | null;
           "size_bytes"?: number;
-          "status"?: string;
+          "status"?: Database["public"]["Enums"]["ingestion_status"];
           "storage_path"?: string | null;
           "tenant_id"?: string;
           "updated_at"?: string;
@@ -667,7 +675,7 @@ export type Database = {
           "id": string;
           "max_uses": number | null;
           "revoked_at": string | null;
-          "role": string;
+          "role": Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "token_hash": string;
           "updated_at": string;
@@ -682,7 +690,7 @@ export type Database = {
           "id"?: string;
           "max_uses"?: number | null;
           "revoked_at"?: string | null;
-          "role"?: string;
+          "role"?: Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "token_hash": string;
           "updated_at"?: string;
@@ -696,7 +704,7 @@ export type Database = {
           "id"?: string;
           "max_uses"?: number | null;
           "revoked_at"?: string | null;
-          "role"?: string;
+          "role"?: Database["public"]["Enums"]["tenant_role"];
           "tenant_id"?: string;
           "token_hash"?: string;
           "updated_at"?: string;
@@ -724,7 +732,7 @@ export type Database = {
           "created_at": string;
           "id": string;
           "name": string;
-          "plan": string;
+          "plan": Database["public"]["Enums"]["tenant_plan"];
           "slug": string;
           "updated_at": string;
         };
@@ -733,7 +741,7 @@ export type Database = {
           "created_at"?: string;
           "id"?: string;
           "name": string;
-          "plan"?: string;
+          "plan"?: Database["public"]["Enums"]["tenant_plan"];
           "slug": string;
           "updated_at"?: string;
         };
@@ -741,7 +749,7 @@ export type Database = {
           "created_at"?: string;
           "id"?: string;
           "name"?: string;
-          "plan"?: string;
+          "plan"?: Database["public"]["Enums"]["tenant_plan"];
           "slug"?: string;
           "updated_at"?: string;
         };
@@ -916,7 +924,7 @@ export type Database = {
           "display_name": string | null;
           "email": string | null;
           "id": string;
-          "role": string;
+          "role": Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "updated_at": string;
         };
@@ -926,7 +934,7 @@ export type Database = {
           "display_name"?: string | null;
           "email"?: string | null;
           "id": string;
-          "role"?: string;
+          "role"?: Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "updated_at"?: string;
         };
@@ -935,7 +943,7 @@ export type Database = {
           "display_name"?: string | null;
           "email"?: string | null;
           "id"?: string;
-          "role"?: string;
+          "role"?: Database["public"]["Enums"]["tenant_role"];
           "tenant_id"?: string;
           "updated_at"?: string;
         };
@@ -964,28 +972,6 @@ export type Database = {
           "user_id": string;
         };
         ComputedFields: never;
-        Insert: {
-          "cost"?: number | null;
-          "date"?: string | null;
-          "input_tokens"?: number | null;
-          "output_tokens"?: number | null;
-          "request_count"?: number | null;
-          "tenant_id"?: string | null;
-          "total_tokens"?: number | null;
-          "updated_at"?: string | null;
-          "user_id"?: string | null;
-        };
-        Update: {
-          "cost"?: number | null;
-          "date"?: string | null;
-          "input_tokens"?: number | null;
-          "output_tokens"?: number | null;
-          "request_count"?: number | null;
-          "tenant_id"?: string | null;
-          "total_tokens"?: number | null;
-          "updated_at"?: string | null;
-          "user_id"?: string | null;
-        };
         Relationships: [
           {
             foreignKeyName: "usage_metrics_tenant_id_fkey";
@@ -1009,7 +995,7 @@ export type Database = {
           "last_parse_attempt_at": string | null;
           "parse_attempts": number;
           "parse_error_message": string | null;
-          "processing_status": string;
+          "processing_status": Database["public"]["Enums"]["processing_status"];
           "raw_response_path": string | null;
           "raw_response_size": number | null;
           "tenant_id": string;
@@ -1022,7 +1008,9 @@ export type Database = {
           "last_parse_attempt_at"?: string | null;
           "parse_attempts"?: number | null;
           "parse_error_message"?: string | null;
-          "processing_status"?: string | null;
+          "processing_status"?:
+            | Database["public"]["Enums"]["processing_status"]
+            | null;
           "raw_response_path"?: string | null;
           "raw_response_size"?: number | null;
           "tenant_id"?: string | null;
@@ -1034,7 +1022,9 @@ export type Database = {
           "last_parse_attempt_at"?: string | null;
           "parse_attempts"?: number | null;
           "parse_error_message"?: string | null;
-          "processing_status"?: string | null;
+          "processing_status"?:
+            | Database["public"]["Enums"]["processing_status"]
+            | null;
           "raw_response_path"?: string | null;
           "raw_response_size"?: number | null;
           "tenant_id"?: string | null;
@@ -1094,7 +1084,7 @@ export type Database = {
           "display_name": string | null;
           "email": string | null;
           "id": string;
-          "role": string;
+          "role": Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "updated_at": string;
         };
@@ -1145,7 +1135,7 @@ export type Database = {
           "p_email"?: string;
           "p_expires_in"?: string;
           "p_max_uses"?: number;
-          "p_role": string;
+          "p_role": Database["public"]["Enums"]["tenant_role"];
         };
         Returns: Database["public"]["CompositeTypes"]["created_invitation"];
         SetofOptions: {
@@ -1161,7 +1151,7 @@ export type Database = {
           "created_at": string;
           "id": string;
           "name": string;
-          "plan": string;
+          "plan": Database["public"]["Enums"]["tenant_plan"];
           "slug": string;
           "updated_at": string;
         };
@@ -1191,6 +1181,7 @@ export type Database = {
           "input_tokens": number;
           "month": string;
           "output_tokens": number;
+          "refreshed_at": string;
           "request_count": number;
           "tenant_id": string;
           "total_tokens": number;
@@ -1235,7 +1226,7 @@ export type Database = {
           "id": string;
           "max_uses": number | null;
           "revoked_at": string | null;
-          "role": string;
+          "role": Database["public"]["Enums"]["tenant_role"];
           "tenant_id": string;
           "token_hash": string;
           "updated_at": string;
@@ -1265,6 +1256,13 @@ export type Database = {
         | "note_article"
         | "creation_log"
         | "generated";
+      "ingestion_status":
+        | "completed"
+        | "failed"
+        | "needs_review"
+        | "raw_stored"
+        | "receiving"
+        | "storage_pending";
       "license_type":
         | "public_domain"
         | "cc0"
@@ -1278,6 +1276,7 @@ export type Database = {
         | "commercial_license"
         | "fair_use"
         | "unknown";
+      "message_role": "assistant" | "system" | "tool" | "user";
       "moderation_platform":
         | "twitter"
         | "youtube"
@@ -1294,6 +1293,17 @@ export type Database = {
         | "telegram"
         | "whatsapp"
         | "slack";
+      "parse_method": "direct" | "jsonrepair" | "manual";
+      "plugin_health_status": "degraded" | "healthy" | "unhealthy" | "unknown";
+      "processing_status":
+        | "completed"
+        | "failed"
+        | "needs_review"
+        | "pending"
+        | "raw_stored"
+        | "storage_pending";
+      "tenant_plan": "enterprise" | "free" | "pro";
+      "tenant_role": "admin" | "member" | "owner";
       "violation_severity": "low" | "medium" | "high" | "critical";
     };
     CompositeTypes: {
@@ -1301,7 +1311,7 @@ export type Database = {
         "id": string | null;
         "token": string | null;
         "tenant_id": string | null;
-        "role": string | null;
+        "role": Database["public"]["Enums"]["tenant_role"] | null;
         "email": string | null;
         "max_uses": number | null;
         "expires_at": string | null;
@@ -1465,6 +1475,14 @@ export const Constants = {
         "creation_log",
         "generated",
       ],
+      "ingestion_status": [
+        "completed",
+        "failed",
+        "needs_review",
+        "raw_stored",
+        "receiving",
+        "storage_pending",
+      ],
       "license_type": [
         "public_domain",
         "cc0",
@@ -1479,6 +1497,7 @@ export const Constants = {
         "fair_use",
         "unknown",
       ],
+      "message_role": ["assistant", "system", "tool", "user"],
       "moderation_platform": [
         "twitter",
         "youtube",
@@ -1496,6 +1515,18 @@ export const Constants = {
         "whatsapp",
         "slack",
       ],
+      "parse_method": ["direct", "jsonrepair", "manual"],
+      "plugin_health_status": ["degraded", "healthy", "unhealthy", "unknown"],
+      "processing_status": [
+        "completed",
+        "failed",
+        "needs_review",
+        "pending",
+        "raw_stored",
+        "storage_pending",
+      ],
+      "tenant_plan": ["enterprise", "free", "pro"],
+      "tenant_role": ["admin", "member", "owner"],
       "violation_severity": ["low", "medium", "high", "critical"],
     },
   },
