@@ -32,7 +32,7 @@ async function stateOf(id: string) {
   const [row] = await admin()`
     select (select count(*) from storage.objects where name like ${`raw/${tenant.owner}/${id}/%`})::int as objects,
            (select count(*) from public.raw_response_ingestions where conversation_id = ${id})::int as ingestions,
-           (select string_agg(status, ',') from public.raw_response_ingestions where conversation_id = ${id}) as statuses,
+           (select string_agg(status::text, ',') from public.raw_response_ingestions where conversation_id = ${id}) as statuses,
            (select count(*) from public.messages where conversation_id = ${id})::int as messages,
            (select processing_status from public.conversations where id = ${id}) as conversation`;
   return { ...row };

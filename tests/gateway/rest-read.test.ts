@@ -43,8 +43,13 @@ describe('rest reads: select, filters, order', () => {
     assert.deepEqual(await ids(db.from('conversations').select('id').in('id', [])), []);
     assert.deepEqual(await ids(db.from('conversations').select('id').in('id', SEED).eq('tenant_id', TENANT.acme).is('is_archived', true)), [CONVERSATION.c3]);
     assert.deepEqual(await ids(db.from('conversations').select('id').in('id', SEED).eq('tenant_id', TENANT.acme).not('is_archived', 'is', true)), ACME.slice(0, 2));
-    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).ilike('role', 'USER')), [message(1, 1)]);
-    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).like('role', 'ass*')), [message(1, 2)]);
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).ilike('content', 'A CUSTOMER LOST*')), [message(1, 1)]);
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).like('content', 'Ask for two*')), [message(1, 2)]);
+    // role is an enum (message_role): eq/in/not.in work, LIKE has no operator for it, as in PostgREST (42883 -> 404).
+    assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).eq('role', 'user')), [message(1, 1)]);
+    const likeEnum = await db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).like('role', 'ass*');
+    assert.equal(likeEnum.status, 404);
+    assert.equal(likeEnum.error?.code, '42883');
     assert.deepEqual(await ids(db.from('conversations').select('id').or(`id.eq.${CONVERSATION.c1},and(tenant_id.eq.${TENANT.globex},id.eq.${CONVERSATION.c4})`)),
       [CONVERSATION.c1, CONVERSATION.c4]);
     assert.deepEqual(await ids(db.from('messages').select('id').eq('conversation_id', CONVERSATION.c1).gte('created_at', '1970-01-01').not('role', 'in', '(user)')), [message(1, 2)]);

@@ -31,7 +31,7 @@ async function insertTurns(tx: Tx, conv: Conversation, parsed: Extract<ParseResu
     select ${conv.id}, ${conv.tenant_id}, r.role, r.content, r.model, r.input_tokens, r.output_tokens, r.metadata,
            now() + make_interval(secs => (t.ord - 1) / 1000000.0)
     from jsonb_array_elements(${tx.json(rows as never)}::jsonb) with ordinality as t(value, ord)
-    cross join lateral jsonb_to_record(t.value) as r(role text, content text, model text, input_tokens integer, output_tokens integer, metadata jsonb)
+    cross join lateral jsonb_to_record(t.value) as r(role public.message_role, content text, model text, input_tokens integer, output_tokens integer, metadata jsonb)
     returning id`;
   return inserted.length;
 }
