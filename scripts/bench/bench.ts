@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --only shield|usage|scales|gateway --scales small,medium --runs N --seconds S --calls N]`:
+ * `npm run bench [-- --only shield|usage|scales|gateway|rest --scales small,medium --runs N --seconds S --calls N]`:
  * benchmarks on a throwaway embedded database with durable settings (fsync on), bootstrapped,
  * migrated and seeded: the two counter RPCs against a plain upsert, the checklists' queries and the
- * summary/metrics jobs at data scales (seed:load), and the gateway's function round trips. Prints
- * tables and writes JSON to bench/results/. Figures are medians of repeated runs.
+ * summary/metrics jobs at data scales (seed:load), the gateway's function round trips, and the Data
+ * API (/rest/v1) against the same SQL run directly at data scales. Prints tables and writes JSON to
+ * bench/results/. Figures are medians of repeated runs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { benchGatewayLatency, latencyRows, type LatencyRow } from './gateway-latency.ts';
+import { benchRestLatency, type RestFigures } from './rest-latency.ts';
 import { type ParseCorpusFigures, parseRateOnCorpus } from './parse-corpus.ts';
 import { benchShieldRpc, type ShieldFigures } from './shield-rpc.ts';
 import { benchScales, type ScalesFigures } from './scales.ts';
@@ -20,7 +22,7 @@ import { StackError } from '../lib/stack-error.ts';
 import { DEFAULT_JWT_SECRET, repoRoot, signApiKey } from '../lib/stack-config.ts';
 import { startThrowawayDatabase } from '../local/stack/database.ts';
 
-const SECTIONS = ['shield', 'usage', 'scales', 'gateway'];
+const SECTIONS = ['shield', 'usage', 'scales', 'gateway', 'rest'];
 /** What bench/results/*.json holds besides the machine, commit and server: one entry per section run. */
 interface BenchFigures {
   shield_rpc?: ShieldFigures;
@@ -28,9 +30,10 @@ interface BenchFigures {
   scales?: ScalesFigures;
   gateway_latency?: LatencyRow[];
   parse_corpus?: ParseCorpusFigures;
+  rest_latency?: RestFigures;
 }
 
-const USAGE = 'npm run bench -- [--only shield|usage|scales|gateway] [--scales small,medium[,large|<messages>]] [--runs N] [--seconds S] [--calls N]';
+const USAGE = 'npm run bench -- [--only shield|usage|scales|gateway|rest] [--scales small,medium[,large|<messages>]] [--runs N] [--seconds S] [--calls N]';
 
 await runCli('bench', async () => {
   const values = parseCli({
@@ -75,6 +78,24 @@ await runCli('bench', async () => {
       console.table(scaled.scales);
       console.log('checklist queries as a tenant user under RLS (p50/p95 ms), as service_role (p50), RLS overhead, index used');
       console.table(scaled.queries);
+    }
+    if (want('rest')) {
+      const rest = await benchRestLatency({
+        postgresUrl: db.postgresUrl, superuserUrl: db.superuserUrl, serverLog: db.server.logFile, jwtSecret: DEFAULT_JWT_SECRET,
+        anonKey: await signApiKey('anon', DEFAULT_JWT_SECRET), serviceRoleKey: await signApiKey('service_role', DEFAULT_JWT_SECRET),
+        scales: scaleNames, loaded: out.scales ? scaleNames[scaleNames.length - 1] : undefined, calls, seconds, runs,
+      });
+      out.rest_latency = rest;
+      console.log(`\nData API: a user's 20 latest conversations with their messages through supabase-js, ${calls} calls, interleaved with the gateway's statement run directly as the user under RLS (ms)`);
+      console.table(rest.reads.map((r) => ({
+        scale: r.scale, messages: r.messages, 'rows (embedded)': `${r.rows} (${r.embedded})`, KB: r.response_kb,
+        'gateway p50': r.gateway_p50_ms, 'gateway p95': r.gateway_p95_ms, 'direct p50': r.direct_p50_ms, 'direct p95': r.direct_p95_ms,
+        'direct tx p50': r.direct_tx_p50_ms, 'gateway / direct': r.ratio,
+      })));
+      console.log(`messages inserted by ${rest.inserts[0]?.clients} concurrent clients (one row per request), ${seconds} s per run, median of ${runs}`);
+      console.table(rest.inserts.map((r) => ({ scale: r.scale, 'Data API rows/s': r.gateway_rows_per_s, 'direct rows/s': r.direct_rows_per_s, 'Data API / direct': r.ratio })));
+      console.log(`fixed costs at the ${rest.reads[rest.reads.length - 1]?.scale} scale (ms)`);
+      console.table(rest.overhead.map((r) => ({ target: r.target, 'p50 ms': r.p50_ms, 'p95 ms': r.p95_ms })));
     }
     if (want('gateway')) {
       const latency = await benchGatewayLatency({

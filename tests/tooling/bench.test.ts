@@ -9,7 +9,7 @@ import { repoRoot } from '../../scripts/lib/stack-config.ts';
 const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/bench.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('npm run bench', () => {
-  it('measures both RPCs against their ceiling, the queries and jobs at a scale, the gateway, and writes JSON', () => {
+  it('measures both RPCs against their ceiling, the queries and jobs at a scale, the gateway, the Data API, and writes JSON', () => {
     const run = bench('--scales', '2000', '--runs', '1', '--seconds', '0.2', '--calls', '60');
     assert.equal(run.status, 0, run.stderr);
     const file = /wrote (bench\/results\/\S+\.json)/.exec(run.stdout)?.[1];
@@ -29,6 +29,16 @@ describe('npm run bench', () => {
     assert.deepEqual(result.gateway_latency.map((r: { calls: number }) => r.calls), [60, 60, 60, 60, 60, 12, 12]);
     for (const row of result.gateway_latency) assert.ok(row.p50_ms > 0, row.target);
     assert.equal(result.parse_corpus.matching_expectation, result.parse_corpus.cases, 'the parser agrees with its corpus');
+    // The rest section, on the scale the scales section loaded: the read both ways, inserts at 8 clients, the fixed costs.
+    const rest = result.rest_latency;
+    assert.match(rest.statement.sql, /from "public"\."conversations" t0 left join lateral/);
+    assert.deepEqual(rest.reads.map((r: { scale: string; rows: number; calls: number }) => [r.scale, r.rows, r.calls]), [['2000', 20, 60]]);
+    for (const key of ['gateway_p50_ms', 'direct_p50_ms', 'direct_tx_p50_ms', 'ratio', 'embedded']) assert.ok(rest.reads[0][key] > 0, key);
+    assert.ok(rest.reads[0].gateway_p95_ms >= rest.reads[0].gateway_p50_ms);
+    assert.deepEqual(rest.inserts.map((r: { clients: number }) => r.clients), [8]);
+    assert.ok(rest.inserts[0].gateway_rows_per_s > 0 && rest.inserts[0].direct_rows_per_s > 0);
+    assert.equal(rest.overhead.length, 5);
+    for (const row of rest.overhead) assert.ok(row.p50_ms > 0 && row.calls === 60, row.target);
   });
 
   it('refuses a bad argument with one line and changes nothing', () => {
@@ -38,7 +48,7 @@ describe('npm run bench', () => {
     assert.doesNotMatch(run.stderr, /^\s+at /m);
     const only = bench('--only', 'everything');
     assert.equal(only.status, 1);
-    assert.match(only.stderr, /bench: --only must be one of shield, usage, scales, gateway, got "everything"/);
+    assert.match(only.stderr, /bench: --only must be one of shield, usage, scales, gateway, rest, got "everything"/);
     const unknown = bench('--rows', '5');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /bench: Unknown option '--rows'/);
