@@ -2,9 +2,10 @@
  * The moderation rule and ring size of 20261201110200, each stated once:
  * private.user_behavior_block_reason (the blocking thresholds) and private.user_behavior_ring_size
  * (the recent-action ring). Their results, refusals and grants; the ring size against the CHECK of
- * user_behavior_actions; and the rule against the previous definition of
- * private.record_user_behavior_violation (20261201100000), on the same random run of violations
- * with accounts unblocked by hand now and then.
+ * user_behavior_actions; and the whole RPC against the previous definitions of
+ * private.record_user_behavior_violation (20261201100000, before the rule functions, and
+ * 20261201110200, before the plain-update write path of 20261201160000), on the same random run
+ * of violations with accounts unblocked by hand now and then.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -78,23 +79,30 @@ describe('the rule helpers: who may execute them', () => {
   });
 });
 
-/** The statement that defined private.record_user_behavior_violation in 20261201100000. */
-function previousDefinition(): string {
-  const text = fs.readFileSync(path.join(repoRoot, 'supabase', 'migrations', '20261201100000_replace_pg16_enum_checks.sql'), 'utf8');
+/** The statement that defined private.record_user_behavior_violation in a migration. */
+function previousDefinition(migration: string): string {
+  const text = fs.readFileSync(path.join(repoRoot, 'supabase', 'migrations', migration), 'utf8');
   const start = text.indexOf('create or replace function private.record_user_behavior_violation(');
   return text.slice(start, text.indexOf('\n$$;', start) + 4);
 }
 
-/** 2000 violations over 300 accounts (severities skewed low), one in five followed by an unblock by hand. */
+/**
+ * 2000 violations over 150 accounts, both skewed low (a few accounts pass 50 violations and
+ * overwrite ring slots); some with a score, tags or a new username; one in five followed by an
+ * unblock by hand.
+ */
 const run = (tx: Tx, prefix: string) => tx.unsafe(`
   do $$
   declare i int; s text; acct text;
   begin
     perform setseed(0.5);
     for i in 1..2000 loop
-      acct := '${prefix}' || floor(random() * 300)::int;
+      acct := '${prefix}' || floor(random() * random() * 150)::int;
       s := (array['low', 'medium', 'high', 'critical'])[1 + floor(random() * random() * 4)::int];
-      perform public.atomic_update_user_behavior('${TENANT.acme}', 'twitter', acct, null, jsonb_build_object('severity', s, 'comment_id', 'c' || i));
+      perform public.atomic_update_user_behavior('${TENANT.acme}', 'twitter', acct, case when random() < 0.3 then 'name' || i end,
+        jsonb_build_object('severity', s, 'comment_id', 'c' || i)
+        || case when random() < 0.5 then jsonb_build_object('toxicity_score', round(random()::numeric, 3)) else '{}' end
+        || case when random() < 0.3 then jsonb_build_object('action_tags', jsonb_build_array('warning', 't' || i)) else '{}' end);
       if random() < 0.2 then
         update public.user_behaviors set is_blocked = false, blocked_reason = null, blocked_at = null
         where tenant_id = '${TENANT.acme}' and platform = 'twitter' and platform_user_id = acct;
@@ -103,24 +111,30 @@ const run = (tx: Tx, prefix: string) => tx.unsafe(`
   end $$`);
 
 const state = (tx: Tx, prefix: string) => tx`
-  select substr(b.platform_user_id, ${prefix.length + 1}) as account, b.total_violations, b.severity_counts, b.is_blocked, b.blocked_reason,
-         (select array_agg(a.slot || ':' || a.sequence || ':' || a.comment_id order by a.slot) from public.user_behavior_actions a where a.behavior_id = b.id) as ring
+  select substr(b.platform_user_id, ${prefix.length + 1}) as account, b.platform_username, b.total_violations, b.severity_counts,
+         b.last_toxicity_score, b.max_toxicity_score, b.is_blocked, b.blocked_reason,
+         (select array_agg(a.slot || ':' || a.sequence || ':' || a.comment_id || ':' || a.severity || ':' || coalesce(a.toxicity_score::text, '-')
+                           || ':' || a.action_tags::text order by a.slot)
+          from public.user_behavior_actions a where a.behavior_id = b.id) as ring
   from public.user_behaviors b where b.tenant_id = ${TENANT.acme} and b.platform_user_id like ${`${prefix}%`}
   order by 1`;
 
-describe('record_user_behavior_violation with the rule functions', () => {
-  it('records exactly what the previous definition recorded, blocks and reasons included', async () => {
-    await asOwner(async (tx) => {
-      await run(tx, 'rule-new-');
-      const now = await state(tx, 'rule-new-');
-      await tx.unsafe(previousDefinition()); // rolled back with the transaction
-      await run(tx, 'rule-old-');
-      const before = await state(tx, 'rule-old-');
-      assert.ok(now.length > 250 && now.some((r) => r.is_blocked) && now.some((r) => !r.is_blocked), 'the run exercises both outcomes');
-      for (const why of ['critical violation', 'three high-severity violations', 'ten violations']) {
-        assert.ok(now.some((r) => r.blocked_reason === why), `the run blocks for ${why}`);
-      }
-      assert.deepEqual(now.map((r) => ({ ...r })), before.map((r) => ({ ...r })));
+describe('record_user_behavior_violation against its previous definitions', () => {
+  for (const migration of ['20261201100000_replace_pg16_enum_checks.sql', '20261201110200_extract_user_behavior_rules.sql']) {
+    it(`records exactly what ${migration.slice(0, 14)} recorded, blocks, reasons, scores and ring included`, async () => {
+      await asOwner(async (tx) => {
+        await run(tx, 'rule-new-');
+        const now = await state(tx, 'rule-new-');
+        await tx.unsafe(previousDefinition(migration)); // rolled back with the transaction
+        await run(tx, 'rule-old-');
+        const before = await state(tx, 'rule-old-');
+        assert.ok(now.length > 100 && now.some((r) => r.is_blocked) && now.some((r) => !r.is_blocked), 'the run exercises both outcomes');
+        assert.ok(now.some((r) => r.total_violations > 50), 'the run overwrites ring slots');
+        for (const why of ['critical violation', 'three high-severity violations', 'ten violations']) {
+          assert.ok(now.some((r) => r.blocked_reason === why), `the run blocks for ${why}`);
+        }
+        assert.deepEqual(now.map((r) => ({ ...r })), before.map((r) => ({ ...r })));
+      });
     });
-  });
+  }
 });

@@ -130,6 +130,24 @@ describe('atomic_update_user_behavior', () => {
       assert.equal(row.n, 0);
     });
   });
+
+  it('keeps the rules on direct writes too: the columns\' domains and the CHECKs refuse what the RPC refuses (23514)', async () => {
+    await asOwner(async (tx) => {
+      const r = await record(tx, { severity: 'low', comment_id: 'ok' }, { user: 'direct' });
+      const bad: [string, (sp: Tx) => Promise<unknown>][] = [
+        ['empty platform user id', (sp) => sp`insert into public.user_behaviors (tenant_id, platform, platform_user_id) values (${TENANT.acme}, 'twitter', '')`],
+        ['201-character username', (sp) => sp`update public.user_behaviors set platform_username = ${'x'.repeat(201)} where id = ${r.id}`],
+        ['negative total', (sp) => sp`update public.user_behaviors set total_violations = -1 where id = ${r.id}`],
+        ['score above 1', (sp) => sp`update public.user_behaviors set max_toxicity_score = 1.5 where id = ${r.id}`],
+        ['blocked without reason', (sp) => sp`update public.user_behaviors set is_blocked = true where id = ${r.id}`],
+        ['empty comment id', (sp) => sp`update public.user_behavior_actions set comment_id = '' where behavior_id = ${r.id}`],
+        ['negative action score', (sp) => sp`update public.user_behavior_actions set toxicity_score = -0.5 where behavior_id = ${r.id}`],
+        ['21 action tags', (sp) => sp`update public.user_behavior_actions set action_tags = ${Array.from({ length: 21 }, (_, i) => `t${i}`)} where behavior_id = ${r.id}`],
+        ['slot off the ring', (sp) => sp`update public.user_behavior_actions set slot = 7 where behavior_id = ${r.id}`],
+      ];
+      for (const [name, write] of bad) assert.equal((await sqlError(tx, write)).code, '23514', name);
+    });
+  });
 });
 
 describe('atomic_update_user_behavior grants', () => {
@@ -168,7 +186,7 @@ describe('atomic_update_user_behavior grants', () => {
 });
 
 describe('atomic_update_user_behavior under concurrency', () => {
-  it('200 concurrent calls on separate connections give exact totals and severity counts; the scripts agree', async () => {
+  it('200 concurrent calls on separate connections give exact totals and severity counts, first violations included; the scripts agree', async () => {
     await withScratchDatabase('shield_concurrency', { migrate: true, seed: true }, async (db) => {
       const pool = db.open(40, 'authenticator');
       const severities = ['low', 'medium', 'high', 'critical'] as const;
@@ -185,6 +203,21 @@ describe('atomic_update_user_behavior under concurrency', () => {
                                       where b.platform_user_id = 'hot_account'`;
       assert.deepEqual(ring.sequences, Array.from({ length: 50 }, (_, i) => i + 151), 'concurrent calls fill distinct slots with the newest 50');
       assert.equal(ring.slotted, true);
+
+      // First violations racing: 200 calls over 8 new accounts, 25 each, from 40 connections.
+      await Promise.all(Array.from({ length: 200 }, (_, i) => pool.begin(async (tx) => {
+        await tx`select set_config('role', 'service_role', true)`;
+        await record(tx, { severity: severities[i % 4], comment_id: `n${i}` }, { user: `new_${i % 8}` });
+      })));
+      const fresh = await db.open()`select b.platform_user_id, b.total_violations, b.severity_counts,
+                                       array_agg(a.sequence order by a.sequence) as sequences
+                                     from public.user_behaviors b join public.user_behavior_actions a on a.behavior_id = b.id
+                                     where b.platform_user_id like 'new\_%' group by b.id order by 1`;
+      assert.equal(fresh.length, 8, 'one record per account');
+      for (const r of fresh) {
+        assert.equal(r.total_violations, 25, r.platform_user_id);
+        assert.deepEqual(r.sequences, Array.from({ length: 25 }, (_, i) => i + 1), `${r.platform_user_id}: one ring slot per violation`);
+      }
 
       const env = { ...process.env, DATABASE_URL: db.url };
       const script = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `scripts/ops/shield/${name}.ts`, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
@@ -250,6 +283,48 @@ describe('migration 20261121210000 on existing moderation records', () => {
       const comments = (rows: typeof before) => rows.map((r) => [r.platform_user_id, r.recent_actions.map((a: { comment_id: string }) => a.comment_id)]);
       assert.deepEqual(comments(after), [['long', Array.from({ length: 50 }, (_, i) => `c${i + 12}`)], comments(before)[1]]);
       assert.deepEqual(after[1].recent_actions.map((a: { toxicity_score: number }) => a.toxicity_score), [0.1, 0.2, 0.3]);
+    });
+  });
+});
+
+describe('migration 20261201160000 on existing moderation records', () => {
+  it('keeps every record and ring slot through the domain column types, and its rollback keeps them too', async () => {
+    await withScratchDatabase('shield_upgrade_domains', { migrate: false }, async (db) => {
+      const sql = db.open();
+      const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
+      const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
+      const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
+      const target = migrations.indexOf('20261201160000_tune_user_behavior_rpc.sql');
+      for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+
+      await sql`insert into public.tenants (id, slug, name) values (${TENANT.acme}, 'upgrade', 'Upgrade')`;
+      const tx = sql as unknown as Tx;
+      for (let i = 1; i <= 60; i++) await record(tx, { severity: i % 2 ? 'low' : 'high', comment_id: `c${i}`, action_tags: [`t${i}`], toxicity_score: i / 100 }, { user: 'long' });
+      await record(tx, { severity: 'critical', toxicity_score: 1 }, { user: 'blocked', username: null });
+      await record(tx, { severity: 'medium' }, { user: 'x'.repeat(200), username: 'y'.repeat(200) });
+      const snapshot = async () => ({
+        records: (await sql`select * from public.user_behaviors order by platform_user_id`).map((r) => ({ ...r })),
+        ring: (await sql`select * from public.user_behavior_actions order by behavior_id, slot`).map((r) => ({ ...r })),
+      });
+      const before = await snapshot();
+      assert.equal(before.ring.length, 52);
+
+      await run(path.join(dir('migrations'), migrations[target]));
+      assert.deepEqual(await snapshot(), before, 'the type changes keep every value');
+      const [types] = await sql`select format_type(atttypid, atttypmod) as t from pg_attribute
+                                where attrelid = 'public.user_behaviors'::regclass and attname = 'max_toxicity_score'`;
+      assert.equal(types.t, 'toxicity_score');
+      const next = await record(tx, { severity: 'low', comment_id: 'c61', toxicity_score: 0.5 }, { user: 'long' });
+      assert.deepEqual([next.total_violations, next.max_toxicity_score, next.recent_action_count], [61, 0.6, 50]);
+      const [slot10] = await sql`select a.sequence, a.comment_id from public.user_behavior_actions a join public.user_behaviors b on b.id = a.behavior_id
+                                 where b.platform_user_id = 'long' and a.slot = 10`;
+      assert.deepEqual({ ...slot10 }, { sequence: 61, comment_id: 'c61' }, 'the next violation overwrites the oldest slot');
+      const after = await snapshot();
+
+      await run(path.join(dir('rollbacks'), migrations[target].replace(/\.sql$/, '.down.sql')));
+      assert.deepEqual(await snapshot(), after, 'the rollback keeps every value');
+      const [checks] = await sql`select count(*)::int as n from pg_constraint where conrelid = 'public.user_behaviors'::regclass and contype = 'c'`;
+      assert.equal(checks.n, 5, 'the one-column CHECKs are back');
     });
   });
 });

@@ -23,6 +23,8 @@ declare
   v_platform_label public.moderation_platform;
   v_severity_label public.violation_severity;
   v_block_reason text;
+  v_slot integer;
+  v_written boolean := false;
 begin
   -- Arguments. Every check is a plain expression (no subquery) on the path of a valid call. Enum
   -- labels are checked by casting in a block that catches 22P02 (pg_input_is_valid is 16+): about
@@ -86,26 +88,40 @@ begin
     v_comment_id := p_violation_data ->> 'comment_id';
   end if;
 
-  -- The caller: a member of the organization, or service_role / a direct database login. The
-  -- check is part of the statement below (no row written, none returned when it fails).
+  -- The caller: a member of the organization (checked here, before any write), or service_role /
+  -- a direct database login.
   v_member_check := v_uid is not null
     or coalesce(nullif(current_setting('role', true), 'none'), session_user::text) in ('anon', 'authenticated');
+  if v_member_check and not exists (select 1 from public.users u where u.id = v_uid and u.tenant_id = p_organization_id) then
+    raise exception 'atomic_update_user_behavior: the caller is not a member of organization %', p_organization_id
+      using errcode = '42501';
+  end if;
 
-  -- One statement: insert the first violation or add this one to the record under its row lock,
-  -- then write the violation into the account's next ring slot (serialised by that lock). Blocking
-  -- is decided after it, under the same lock.
-  with account as (
+  -- Every violation of an account but its first: add it to the record with a plain update, under
+  -- the row lock the update takes (a concurrent call waits for it and then adds to its result).
+  update public.user_behaviors as b set
+    platform_username = coalesce(p_platform_username, b.platform_username),
+    total_violations = b.total_violations + 1,
+    severity_counts = b.severity_counts || jsonb_build_object(v_severity, (b.severity_counts ->> v_severity)::int + 1),
+    last_violation_at = v_at,
+    last_toxicity_score = coalesce(v_score, b.last_toxicity_score),
+    max_toxicity_score = greatest(b.max_toxicity_score, v_score),
+    updated_at = v_at
+  where b.tenant_id = p_organization_id and b.platform = v_platform_label and b.platform_user_id = p_platform_user_id
+  returning b.* into v_row;
+
+  -- The first: insert the record (or, when a concurrent first call inserted it meanwhile, add to it).
+  -- A new record needs an existing organization.
+  if v_row.id is null then
     insert into public.user_behaviors as b (
       tenant_id, platform, platform_user_id, platform_username, total_violations, severity_counts,
       last_violation_at, last_toxicity_score, max_toxicity_score
     )
     select
-      p_organization_id, p_platform::public.moderation_platform, p_platform_user_id, p_platform_username, 1,
+      p_organization_id, v_platform_label, p_platform_user_id, p_platform_username, 1,
       jsonb_build_object('low', 0, 'medium', 0, 'high', 0, 'critical', 0) || jsonb_build_object(v_severity, 1),
       v_at, v_score, v_score
-    where case when v_member_check
-               then exists (select 1 from public.users u where u.id = v_uid and u.tenant_id = p_organization_id)
-               else exists (select 1 from public.tenants t where t.id = p_organization_id) end
+    where v_member_check or exists (select 1 from public.tenants t where t.id = p_organization_id)
     on conflict (tenant_id, platform, platform_user_id) do update set
       platform_username = coalesce(excluded.platform_username, b.platform_username),
       total_violations = b.total_violations + 1,
@@ -114,37 +130,47 @@ begin
       last_toxicity_score = coalesce(excluded.last_toxicity_score, b.last_toxicity_score),
       max_toxicity_score = greatest(b.max_toxicity_score, excluded.max_toxicity_score),
       updated_at = v_at
-    returning b.*
-  ), action as (
+    returning b.* into v_row;
+    if v_row.id is null then
+      raise exception 'atomic_update_user_behavior: organization % does not exist', p_organization_id
+        using errcode = '23503';
+    end if;
+  end if;
+
+  -- The violation into the account's next ring slot, still under the row lock: once the ring is
+  -- full the slot exists and is overwritten in place; before, it is inserted.
+  v_slot := (v_row.total_violations - 1) % private.user_behavior_ring_size();
+  if v_row.total_violations > private.user_behavior_ring_size() then
+    update public.user_behavior_actions as a set
+      sequence = v_row.total_violations,
+      comment_id = v_comment_id,
+      severity = v_severity_label,
+      toxicity_score = v_score,
+      action_tags = array(select jsonb_array_elements_text(v_tags)),
+      at = v_at
+    where a.behavior_id = v_row.id and a.slot = v_slot;
+    v_written := found;
+  end if;
+  if not v_written then
     insert into public.user_behavior_actions as a (
       behavior_id, slot, tenant_id, sequence, comment_id, severity, toxicity_score, action_tags, at
     )
-    select account.id, (account.total_violations - 1) % private.user_behavior_ring_size(), account.tenant_id, account.total_violations,
-           v_comment_id, v_severity::public.violation_severity, v_score,
-           array(select jsonb_array_elements_text(v_tags)), v_at
-    from account
+    values (
+      v_row.id, v_slot, v_row.tenant_id, v_row.total_violations, v_comment_id, v_severity_label, v_score,
+      array(select jsonb_array_elements_text(v_tags)), v_at
+    )
     on conflict (behavior_id, slot) do update set
       sequence = excluded.sequence,
       comment_id = excluded.comment_id,
       severity = excluded.severity,
       toxicity_score = excluded.toxicity_score,
       action_tags = excluded.action_tags,
-      at = excluded.at
-  )
-  select * from account into v_row;
-
-  if v_row.id is null then
-    if v_member_check then
-      raise exception 'atomic_update_user_behavior: the caller is not a member of organization %', p_organization_id
-        using errcode = '42501';
-    end if;
-    raise exception 'atomic_update_user_behavior: organization % does not exist', p_organization_id
-      using errcode = '23503';
+      at = excluded.at;
   end if;
 
   -- The blocking rule (private.user_behavior_block_reason) for an account not blocked yet, on its
-  -- counts with this violation, still under the row lock the upsert took: blocked accounts skip it,
-  -- and the row is written again only by the violation that blocks it.
+  -- counts with this violation, still under the row lock: blocked accounts skip it, and the row is
+  -- written again only by the violation that blocks it.
   if not v_row.is_blocked then
     v_block_reason := private.user_behavior_block_reason(
       v_severity_label, (v_row.severity_counts ->> v_severity)::int, v_row.total_violations);

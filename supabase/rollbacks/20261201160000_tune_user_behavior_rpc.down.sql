@@ -1,0 +1,214 @@
+-- Rollback of 20261201160000_tune_user_behavior_rpc.sql: the body of
+-- private.record_user_behavior_violation and its comment as 20261201110200 made them, the
+-- one-column CHECK constraints back on the two tables (with their names and rules) and the plain
+-- column types, then the three domains dropped.
+
+create or replace function private.record_user_behavior_violation(
+  p_organization_id uuid,
+  p_platform text,
+  p_platform_user_id text,
+  p_platform_username text,
+  p_violation_data jsonb
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_uid uuid := auth.uid();
+  v_at timestamptz := now();
+  v_severity text;
+  v_score numeric;
+  v_tags jsonb;
+  v_comment_id text;
+  v_member_check boolean;
+  v_row public.user_behaviors;
+  v_platform_label public.moderation_platform;
+  v_severity_label public.violation_severity;
+  v_block_reason text;
+begin
+  -- Arguments. Every check is a plain expression (no subquery) on the path of a valid call. Enum
+  -- labels are checked by casting in a block that catches 22P02 (pg_input_is_valid is 16+): about
+  -- 1 us per check, where enum_range(...)::text[] costs about 9 us (it scans pg_enum each call).
+  -- The block writes nothing, so its subtransaction takes no transaction id.
+  if p_organization_id is null or p_platform is null or p_platform_user_id is null or p_violation_data is null then
+    raise exception 'atomic_update_user_behavior: organization id, platform, platform user id and violation data are required'
+      using errcode = '22004';
+  end if;
+  begin
+    v_platform_label := p_platform::public.moderation_platform;
+  exception when invalid_text_representation then
+    raise exception 'atomic_update_user_behavior: unknown platform "%"', p_platform
+      using errcode = '22023', hint = 'one of ' || array_to_string(enum_range(null::public.moderation_platform), ', ');
+  end;
+  if char_length(p_platform_user_id) not between 1 and 200
+     or (p_platform_username is not null and char_length(p_platform_username) not between 1 and 200) then
+    raise exception 'atomic_update_user_behavior: platform user id and username must be 1-200 characters'
+      using errcode = '22023';
+  end if;
+
+  -- The violation.
+  if jsonb_typeof(p_violation_data) <> 'object' then
+    raise exception 'atomic_update_user_behavior: violation data must be a JSON object' using errcode = '22023';
+  end if;
+  if p_violation_data - '{severity,toxicity_score,action_tags,comment_id}'::text[] <> '{}'::jsonb then
+    raise exception 'atomic_update_user_behavior: unknown key in violation data: %',
+      (select string_agg(k, ', ') from jsonb_object_keys(p_violation_data - '{severity,toxicity_score,action_tags,comment_id}'::text[]) k)
+      using errcode = '22023', hint = 'allowed keys: severity, toxicity_score, action_tags, comment_id';
+  end if;
+  v_severity := p_violation_data ->> 'severity';
+  begin
+    v_severity_label := v_severity::public.violation_severity;
+  exception when invalid_text_representation then
+    v_severity := null; -- not a severity: refused just below
+  end;
+  if jsonb_typeof(p_violation_data -> 'severity') is distinct from 'string' or v_severity is null then
+    raise exception 'atomic_update_user_behavior: severity is required and must be low, medium, high or critical'
+      using errcode = '22023';
+  end if;
+  if jsonb_typeof(p_violation_data -> 'toxicity_score') <> 'null' then
+    if jsonb_typeof(p_violation_data -> 'toxicity_score') <> 'number'
+       or (p_violation_data ->> 'toxicity_score')::numeric not between 0 and 1 then
+      raise exception 'atomic_update_user_behavior: toxicity_score must be a number between 0 and 1'
+        using errcode = '22023';
+    end if;
+    v_score := round((p_violation_data ->> 'toxicity_score')::numeric, 4);
+  end if;
+  v_tags := coalesce(p_violation_data -> 'action_tags', '[]'::jsonb);
+  if jsonb_typeof(v_tags) <> 'array' or jsonb_array_length(v_tags) > 20
+     or jsonb_path_exists(v_tags, '$[*] ? (@.type() != "string" || !(@ like_regex "^.{1,50}$" flag "s"))') then
+    raise exception 'atomic_update_user_behavior: action_tags must be an array of up to 20 strings of 1-50 characters'
+      using errcode = '22023';
+  end if;
+  if jsonb_typeof(p_violation_data -> 'comment_id') <> 'null' then
+    if jsonb_typeof(p_violation_data -> 'comment_id') <> 'string'
+       or char_length(p_violation_data ->> 'comment_id') not between 1 and 200 then
+      raise exception 'atomic_update_user_behavior: comment_id must be a string of 1-200 characters'
+        using errcode = '22023';
+    end if;
+    v_comment_id := p_violation_data ->> 'comment_id';
+  end if;
+
+  -- The caller: a member of the organization, or service_role / a direct database login. The
+  -- check is part of the statement below (no row written, none returned when it fails).
+  v_member_check := v_uid is not null
+    or coalesce(nullif(current_setting('role', true), 'none'), session_user::text) in ('anon', 'authenticated');
+
+  -- One statement: insert the first violation or add this one to the record under its row lock,
+  -- then write the violation into the account's next ring slot (serialised by that lock). Blocking
+  -- is decided after it, under the same lock.
+  with account as (
+    insert into public.user_behaviors as b (
+      tenant_id, platform, platform_user_id, platform_username, total_violations, severity_counts,
+      last_violation_at, last_toxicity_score, max_toxicity_score
+    )
+    select
+      p_organization_id, p_platform::public.moderation_platform, p_platform_user_id, p_platform_username, 1,
+      jsonb_build_object('low', 0, 'medium', 0, 'high', 0, 'critical', 0) || jsonb_build_object(v_severity, 1),
+      v_at, v_score, v_score
+    where case when v_member_check
+               then exists (select 1 from public.users u where u.id = v_uid and u.tenant_id = p_organization_id)
+               else exists (select 1 from public.tenants t where t.id = p_organization_id) end
+    on conflict (tenant_id, platform, platform_user_id) do update set
+      platform_username = coalesce(excluded.platform_username, b.platform_username),
+      total_violations = b.total_violations + 1,
+      severity_counts = b.severity_counts || jsonb_build_object(v_severity, (b.severity_counts ->> v_severity)::int + 1),
+      last_violation_at = excluded.last_violation_at,
+      last_toxicity_score = coalesce(excluded.last_toxicity_score, b.last_toxicity_score),
+      max_toxicity_score = greatest(b.max_toxicity_score, excluded.max_toxicity_score),
+      updated_at = v_at
+    returning b.*
+  ), action as (
+    insert into public.user_behavior_actions as a (
+      behavior_id, slot, tenant_id, sequence, comment_id, severity, toxicity_score, action_tags, at
+    )
+    select account.id, (account.total_violations - 1) % private.user_behavior_ring_size(), account.tenant_id, account.total_violations,
+           v_comment_id, v_severity::public.violation_severity, v_score,
+           array(select jsonb_array_elements_text(v_tags)), v_at
+    from account
+    on conflict (behavior_id, slot) do update set
+      sequence = excluded.sequence,
+      comment_id = excluded.comment_id,
+      severity = excluded.severity,
+      toxicity_score = excluded.toxicity_score,
+      action_tags = excluded.action_tags,
+      at = excluded.at
+  )
+  select * from account into v_row;
+
+  if v_row.id is null then
+    if v_member_check then
+      raise exception 'atomic_update_user_behavior: the caller is not a member of organization %', p_organization_id
+        using errcode = '42501';
+    end if;
+    raise exception 'atomic_update_user_behavior: organization % does not exist', p_organization_id
+      using errcode = '23503';
+  end if;
+
+  -- The blocking rule (private.user_behavior_block_reason) for an account not blocked yet, on its
+  -- counts with this violation, still under the row lock the upsert took: blocked accounts skip it,
+  -- and the row is written again only by the violation that blocks it.
+  if not v_row.is_blocked then
+    v_block_reason := private.user_behavior_block_reason(
+      v_severity_label, (v_row.severity_counts ->> v_severity)::int, v_row.total_violations);
+    if v_block_reason is not null then
+      update public.user_behaviors as b
+      set is_blocked = true, blocked_reason = v_block_reason, blocked_at = v_at
+      where b.id = v_row.id
+      returning b.* into v_row;
+    end if;
+  end if;
+
+  return jsonb_build_object(
+    'id', v_row.id,
+    'organization_id', v_row.tenant_id,
+    'platform', v_row.platform,
+    'user_id', v_row.platform_user_id,
+    'platform_username', v_row.platform_username,
+    'total_violations', v_row.total_violations,
+    'severity_counts', v_row.severity_counts,
+    'last_violation_at', v_row.last_violation_at,
+    'last_toxicity_score', v_row.last_toxicity_score,
+    'max_toxicity_score', v_row.max_toxicity_score,
+    'is_blocked', v_row.is_blocked,
+    'blocked_reason', v_row.blocked_reason,
+    'recent_action_count', least(v_row.total_violations, private.user_behavior_ring_size()),
+    'action', jsonb_build_object('comment_id', v_comment_id, 'severity', v_severity, 'toxicity_score', v_score,
+                                 'action_tags', v_tags, 'at', v_at)
+  );
+end
+$$;
+comment on function private.record_user_behavior_violation(uuid, text, text, text, jsonb) is
+  'SECURITY DEFINER body of public.atomic_update_user_behavior: validates the violation, checks that an authenticated caller belongs to the organization, and applies it in one statement (the record''s upsert and the next recent-action slot); then, under the same row lock, blocks an account not blocked yet when the violation trips private.user_behavior_block_reason.';
+
+alter table public.user_behavior_actions drop constraint if exists user_behavior_actions_valid;
+alter table public.user_behavior_actions
+  alter column comment_id type text,
+  alter column toxicity_score type numeric(5, 4);
+alter table public.user_behavior_actions add constraint user_behavior_actions_valid check (
+    sequence > 0 and slot = (sequence - 1) % 50
+    and (toxicity_score is null or toxicity_score between 0 and 1)
+    and (comment_id is null or char_length(comment_id) between 1 and 200)
+    and cardinality(action_tags) <= 20);
+
+alter table public.user_behaviors alter column total_violations drop default;
+alter table public.user_behaviors
+  alter column platform_user_id type text,
+  alter column platform_username type text,
+  alter column total_violations type integer,
+  alter column last_toxicity_score type numeric(5, 4),
+  alter column max_toxicity_score type numeric(5, 4);
+alter table public.user_behaviors alter column total_violations set default 0;
+alter table public.user_behaviors
+  add constraint user_behaviors_platform_user_id_length check (char_length(platform_user_id) between 1 and 200),
+  add constraint user_behaviors_platform_username_length check (platform_username is null or char_length(platform_username) between 1 and 200),
+  add constraint user_behaviors_total_nonnegative check (total_violations >= 0),
+  add constraint user_behaviors_scores_range check (
+    (last_toxicity_score is null or last_toxicity_score between 0 and 1)
+    and (max_toxicity_score is null or max_toxicity_score between 0 and 1));
+
+drop domain if exists public.moderation_text;
+drop domain if exists public.toxicity_score;
+drop domain if exists public.violation_count;
