@@ -80,13 +80,13 @@ const userClient = (url: string, anonKey: string, token: string): SupabaseClient
   auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never }, global: { headers: { Authorization: `Bearer ${token}` } },
 });
 
-/** The last logged statement matching marker, with its parameters (log_statement = all, extended protocol). */
+/** The last logged statement matching marker, with its parameters (log_statement = all, extended protocol; PostgreSQL 15 logs "parameters:", 16+ "Parameters:"). */
 function parseLogged(log: string, marker: RegExp): RestStatement {
   const entries = log.split(/\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)/);
   for (let i = entries.length - 1; i >= 0; i--) {
     const m = /LOG: {2}execute [^:]*: ([\s\S]*)$/.exec(entries[i]);
     if (!m || !marker.test(m[1])) continue;
-    const detail = /DETAIL: {2}Parameters: ([\s\S]*)$/.exec(entries[i + 1] ?? '')?.[1].trimEnd() ?? '';
+    const detail = /DETAIL: {2}[Pp]arameters: ([\s\S]*)$/.exec(entries[i + 1] ?? '')?.[1].trimEnd() ?? '';
     const params: (string | null)[] = [];
     for (const p of detail.matchAll(/\$(\d+) = (NULL|'((?:[^']|'')*)')/g)) params[Number(p[1]) - 1] = p[2] === 'NULL' ? null : p[3].replace(/''/g, "'");
     return { sql: m[1].trimEnd(), params };
