@@ -5,19 +5,25 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import type { Tx } from '../helpers/db.ts';
-import { withScratchDatabase } from '../helpers/scratch-database.ts';
+import { type ScratchDatabase, withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT } from '../helpers/seed-ids.ts';
 import { record } from '../helpers/user-behaviors.ts';
+
+/** A scratch database migrated up to (not including) one migration, and a way to run further files. */
+async function migratedUpTo(sql: ReturnType<ScratchDatabase['open']>, migration: string) {
+  const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
+  const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
+  const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
+  const target = migrations.indexOf(migration);
+  assert.ok(target > 0, `${migration} is a migration`);
+  for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+  return { sql, run, dir, migrations, target };
+}
 
 describe('migration 20261121210000 on existing moderation records', () => {
   it('moves each recent_actions array into ring slots, and its rollback rebuilds the array', async () => {
     await withScratchDatabase('shield_upgrade', { migrate: false }, async (db) => {
-      const sql = db.open();
-      const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
-      const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
-      const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
-      const target = migrations.indexOf('20261121210000_tune_user_behavior_writes.sql');
-      for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+      const { sql, run, dir, migrations, target } = await migratedUpTo(db.open(), '20261121210000_tune_user_behavior_writes.sql');
 
       await sql`insert into public.tenants (id, slug, name) values (${TENANT.acme}, 'upgrade', 'Upgrade')`;
       for (let i = 1; i <= 60; i++) await record(sql as unknown as Tx, { severity: i % 2 ? 'low' : 'high', comment_id: `c${i}`, action_tags: [`t${i}`] }, { user: 'long' });
@@ -55,12 +61,7 @@ describe('migration 20261121210000 on existing moderation records', () => {
 describe('migration 20261201160000 on existing moderation records', () => {
   it('keeps every record and ring slot through the domain column types, and its rollback keeps them too', async () => {
     await withScratchDatabase('shield_upgrade_domains', { migrate: false }, async (db) => {
-      const sql = db.open();
-      const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
-      const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
-      const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
-      const target = migrations.indexOf('20261201160000_tune_user_behavior_rpc.sql');
-      for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+      const { sql, run, dir, migrations, target } = await migratedUpTo(db.open(), '20261201160000_tune_user_behavior_rpc.sql');
 
       await sql`insert into public.tenants (id, slug, name) values (${TENANT.acme}, 'upgrade', 'Upgrade')`;
       const tx = sql as unknown as Tx;
