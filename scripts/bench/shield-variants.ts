@@ -4,9 +4,11 @@
  * migration. Each variant has its own copy of the two moderation tables and its own functions, so
  * every one starts from the same state; each differs from "before" (the RPC as 20261201110200 left
  * it, on the tables as they were then) in one thing only, and "kept" is what 20261201160000 made
- * of it. "before" and "kept" run the real function texts (the statement of 20261201110200 and
+ * of it; "(j)" is kept with the platform a moderation_platform argument (20261201170000; until
+ * then the body cast a text platform itself). "before", "kept" and "(j)" run the real function
+ * texts (the statements of 20261201110200 and 20261201160000, and
  * supabase/schema/functions/private.record_user_behavior_violation.sql) on bench copies of the
- * tables; the other variants are generated from a template whose base behaves as "before"
+ * tables; every public wrapper takes the platform as the enum, as the RPC does now. The other variants are generated from a template whose base behaves as "before"
  * (tests/db/user-behavior-variants.test.ts checks that every variant records and refuses exactly
  * what the RPC does).
  *
@@ -68,7 +70,7 @@ export const KEPT: VariantShape = {
 };
 
 /** `source`: the variant runs that function text (on its bench tables) instead of the template's. */
-const MATRIX: { key: string; label: string; shape: VariantShape; source?: () => string }[] = [
+const MATRIX: { key: string; label: string; shape: VariantShape; source?: () => string; platformEnum?: boolean }[] = [
   { key: 'before', label: '(a) before: 20261201110200 as it was', shape: BEFORE, source: () => definitionIn('migrations/20261201110200_extract_user_behavior_rules.sql') },
   { key: 'b_columns', label: '(b) severity counts as integer columns', shape: { ...BEFORE, counts: 'columns' } },
   { key: 'c_expression', label: '(c) validation in one expression', shape: { ...BEFORE, validation: 'expression' } },
@@ -78,7 +80,9 @@ const MATRIX: { key: string; label: string; shape: VariantShape; source?: () => 
   { key: 'g_domains', label: '(g) CHECKs as domains', shape: { ...BEFORE, tables: 'domains' } },
   { key: 'h_trigger_when', label: '(h) updated_at trigger with WHEN', shape: { ...BEFORE, trigger: 'when' } },
   { key: 'i_update_first', label: '(i) update first, upsert only when new', shape: { ...BEFORE, write: 'update-first', ring: 'statement' } },
-  { key: 'kept', label: 'kept: (g)+(i), 20261201160000', shape: KEPT, source: () => definitionIn('schema/functions/private.record_user_behavior_violation.sql') },
+  { key: 'kept', label: 'kept: (g)+(i), 20261201160000', shape: KEPT, source: () => definitionIn('migrations/20261201160000_tune_user_behavior_rpc.sql') },
+  { key: 'j_enum_argument', label: '(j) kept, the platform a moderation_platform argument (20261201170000, current)', shape: KEPT,
+    source: () => definitionIn('schema/functions/private.record_user_behavior_violation.sql'), platformEnum: true },
 ];
 
 
@@ -102,18 +106,22 @@ export const VARIANTS: ShieldVariant[] = [
   { key: 'rpc', label: 'public.atomic_update_user_behavior as migrated', fn: 'public.atomic_update_user_behavior', behaviors: 'public.user_behaviors', whole: true },
 ];
 
-const ARGS = 'p_organization_id uuid, p_platform text, p_platform_user_id text, p_platform_username text, p_violation_data jsonb';
-const PASS = 'p_organization_id, p_platform, p_platform_user_id, p_platform_username, p_violation_data';
+/** The public function's arguments (the platform a moderation_platform, as 20261201170000 made it). */
+const ARGS = 'p_organization_id uuid, p_platform public.moderation_platform, p_platform_user_id text, p_platform_username text, p_violation_data jsonb';
+/** The record functions' arguments: the platform as text (as the RPC took it until 20261201170000), but for `platformEnum` variants. */
+const RECORD_ARGS = ARGS.replace('public.moderation_platform', 'text');
 
-function wrapperSql(name: string, target: string, language: VariantShape['wrapper']): string {
+/** The public wrapper of a variant; a text-platform record gets the label as text (an unknown one is refused at the wrapper, as by the RPC). */
+function wrapperSql(name: string, target: string, language: VariantShape['wrapper'], platformEnum = false): string {
+  const pass = `p_organization_id, p_platform${platformEnum ? '' : '::text'}, p_platform_user_id, p_platform_username, p_violation_data`;
   return language === 'plpgsql'
     ? `create function ${name}(${ARGS}) returns jsonb language plpgsql volatile security invoker set search_path = '' as $$
 begin
-  return ${target}(${PASS});
+  return ${target}(${pass});
 end
 $$;`
     : `create function ${name}(${ARGS}) returns jsonb language sql volatile security invoker as $$
-  select ${target}(${PASS})
+  select ${target}(${pass})
 $$;`;
 }
 
@@ -135,7 +143,7 @@ const onBenchTables = (sql: string, key: string) => sql
 export function variantsSql(): string {
   const parts = [CEILING_SQL, DOMAINS_SQL];
   // The floor: the ceiling's own upsert behind the RPC's two functions (invoker wrapper, definer body).
-  parts.push(`create function bench.floor_record(${ARGS}) returns jsonb language plpgsql volatile security definer set search_path = '' as $$
+  parts.push(`create function bench.floor_record(${RECORD_ARGS}) returns jsonb language plpgsql volatile security definer set search_path = '' as $$
 begin
   insert into bench.plain_counter values (p_organization_id, p_platform, p_platform_user_id, 1)
   on conflict (tenant_id, platform, platform_user_id) do update set total_violations = bench.plain_counter.total_violations + 1;
@@ -144,7 +152,7 @@ end
 $$;`, wrapperSql('bench.floor_rpc', 'bench.floor_record', 'plpgsql'));
   // The core: the kept tables and write path, and the two writes of one violation only (no
   // validation, no caller check, no blocking, no result).
-  parts.push(tablesSql('core', KEPT), `create function bench.core_record(${ARGS}) returns jsonb language plpgsql volatile security definer set search_path = '' as $$
+  parts.push(tablesSql('core', KEPT), `create function bench.core_record(${RECORD_ARGS}) returns jsonb language plpgsql volatile security definer set search_path = '' as $$
 declare
   v_id uuid;
   v_tenant uuid;
@@ -181,7 +189,7 @@ end
 $$;`, wrapperSql('bench.core_rpc', 'bench.core_record', 'plpgsql'));
   for (const v of MATRIX) {
     parts.push(tablesSql(v.key, v.shape), v.source ? onBenchTables(v.source(), v.key) : recordSql(v.key, v.shape),
-      wrapperSql(`bench.${v.key}_rpc`, `bench.${v.key}_record`, v.shape.wrapper));
+      wrapperSql(`bench.${v.key}_rpc`, `bench.${v.key}_record`, v.shape.wrapper, v.platformEnum));
   }
   for (const a of ABLATIONS) {
     parts.push(recordSql(a.key, KEPT, [a.omit], 'kept'), wrapperSql(a.fn, `bench.${a.key}_record`, 'plpgsql'));

@@ -3,9 +3,10 @@
  * private.user_behavior_block_reason (the blocking thresholds) and private.user_behavior_ring_size
  * (the recent-action ring). Their results, refusals and grants; the ring size against the CHECK of
  * user_behavior_actions; and the whole RPC against the previous definitions of
- * private.record_user_behavior_violation (20261201100000, before the rule functions, and
- * 20261201110200, before the plain-update write path of 20261201160000), on the same random run
- * of violations with accounts unblocked by hand now and then.
+ * private.record_user_behavior_violation (20261201100000, before the rule functions;
+ * 20261201110200, before the plain-update write path of 20261201160000; 20261201160000, before the
+ * platform became a moderation_platform argument), on the same random run of violations with
+ * accounts unblocked by hand now and then.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -91,7 +92,7 @@ function previousDefinition(migration: string): string {
  * overwrite ring slots); some with a score, tags or a new username; one in five followed by an
  * unblock by hand.
  */
-const run = (tx: Tx, prefix: string) => tx.unsafe(`
+const run = (tx: Tx, prefix: string, call: string, platform: string) => tx.unsafe(`
   do $$
   declare i int; s text; acct text;
   begin
@@ -99,7 +100,7 @@ const run = (tx: Tx, prefix: string) => tx.unsafe(`
     for i in 1..2000 loop
       acct := '${prefix}' || floor(random() * random() * 150)::int;
       s := (array['low', 'medium', 'high', 'critical'])[1 + floor(random() * random() * 4)::int];
-      perform public.atomic_update_user_behavior('${TENANT.acme}', 'twitter', acct, case when random() < 0.3 then 'name' || i end,
+      perform ${call}('${TENANT.acme}', ${platform}, acct, case when random() < 0.3 then 'name' || i end,
         jsonb_build_object('severity', s, 'comment_id', 'c' || i)
         || case when random() < 0.5 then jsonb_build_object('toxicity_score', round(random()::numeric, 3)) else '{}' end
         || case when random() < 0.3 then jsonb_build_object('action_tags', jsonb_build_array('warning', 't' || i)) else '{}' end);
@@ -120,13 +121,17 @@ const state = (tx: Tx, prefix: string) => tx`
   order by 1`;
 
 describe('record_user_behavior_violation against its previous definitions', () => {
-  for (const migration of ['20261201100000_replace_pg16_enum_checks.sql', '20261201110200_extract_user_behavior_rules.sql']) {
+  const previous = ['20261201100000_replace_pg16_enum_checks.sql', '20261201110200_extract_user_behavior_rules.sql', '20261201160000_tune_user_behavior_rpc.sql'];
+  for (const migration of previous) {
     it(`records exactly what ${migration.slice(0, 14)} recorded, blocks, reasons, scores and ring included`, async () => {
       await asOwner(async (tx) => {
-        await run(tx, 'rule-new-');
+        await run(tx, 'rule-new-', 'public.atomic_update_user_behavior', "'twitter'");
         const now = await state(tx, 'rule-new-');
-        await tx.unsafe(previousDefinition(migration)); // rolled back with the transaction
-        await run(tx, 'rule-old-');
+        // The previous definitions take the platform as text: created next to the current one
+        // (an overload, rolled back with the transaction) and called with a text platform, which
+        // only they accept.
+        await tx.unsafe(previousDefinition(migration));
+        await run(tx, 'rule-old-', 'private.record_user_behavior_violation', "'twitter'::text");
         const before = await state(tx, 'rule-old-');
         assert.ok(now.length > 100 && now.some((r) => r.is_blocked) && now.some((r) => !r.is_blocked), 'the run exercises both outcomes');
         assert.ok(now.some((r) => r.total_violations > 50), 'the run overwrites ring slots');

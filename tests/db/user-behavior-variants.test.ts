@@ -22,7 +22,7 @@ begin
     acct := 'eq_' || floor(random() * random() * 120)::int;
     s := (array['low', 'medium', 'high', 'critical'])[1 + floor(random() * random() * 4)::int];
     execute format('select %s($1, $2, $3, $4, $5)', fn) into r
-      using '${TENANT.acme}'::uuid, 'twitter', acct, case when random() < 0.3 then 'name' || i end,
+      using '${TENANT.acme}'::uuid, 'twitter'::public.moderation_platform, acct, case when random() < 0.3 then 'name' || i end,
             jsonb_build_object('severity', s, 'comment_id', 'c' || i)
             || case when random() < 0.5 then jsonb_build_object('toxicity_score', round(random()::numeric, 3)) else '{}'::jsonb end
             || case when random() < 0.3 then jsonb_build_object('action_tags', jsonb_build_array('a', 't' || i)) else '{}'::jsonb end;
@@ -66,7 +66,8 @@ begin
     ('${TENANT.acme}', 'twitter', null, 'u', '{"severity": "low"}'), ('${TENANT.acme}', 'twitter', 'x', 'u', null)
   ) v(org, platform, account, username, data) loop
     begin
-      execute format('select %s($1, $2, $3, $4, $5)', fn) using c.org, c.platform, c.account, c.username, c.data;
+      -- The platform converted as a client's value is (an unknown label is refused there, 22P02).
+      execute format('select %s($1, $2, $3, $4, $5)', fn) using c.org, c.platform::public.moderation_platform, c.account, c.username, c.data;
       return next 'accepted';
     exception when others then
       get stacked diagnostics st = returned_sqlstate, msg = message_text, hint = pg_exception_hint;

@@ -14,13 +14,13 @@ const CHECKLIST_PAYLOAD = { severity: 'medium', toxicity_score: 0.75, comment_id
 
 
 describe('atomic_update_user_behavior', () => {
-  it("has the checklist's signature: five arguments, returns jsonb", async () => {
+  it("has the checklist's signature: five arguments (the platform a moderation_platform), returns jsonb", async () => {
     const rows = await asOwner((tx) => tx`
       select p.proname, p.pronargs, t.typname, pg_get_function_identity_arguments(p.oid) as args
       from pg_proc p join pg_type t on t.oid = p.prorettype
       where p.proname = 'atomic_update_user_behavior'`);
     assert.deepEqual(rows.map((r) => [r.proname, r.pronargs, r.typname]), [['atomic_update_user_behavior', 5, 'jsonb']]);
-    assert.equal(rows[0].args, 'p_organization_id uuid, p_platform text, p_platform_user_id text, p_platform_username text, p_violation_data jsonb');
+    assert.equal(rows[0].args, 'p_organization_id uuid, p_platform moderation_platform, p_platform_user_id text, p_platform_username text, p_violation_data jsonb');
   });
 
   it("accepts the checklist's manual call and returns the documented keys", async () => {
@@ -113,7 +113,6 @@ describe('atomic_update_user_behavior', () => {
       ['comment id not a string', { severity: 'low', comment_id: 12345 }, {}, '22023'],
       ['unknown key', { severity: 'low', toxicity: 0.5 }, {}, '22023'],
       ['payload not an object', ['low'], {}, '22023'],
-      ['unknown platform', { severity: 'low' }, { platform: 'myspace' }, '22023'],
       ['empty platform user id', { severity: 'low' }, { user: '' }, '22023'],
       ['unknown organization', { severity: 'low' }, { org: '00000000-0000-4000-8000-00000000dead' }, '23503'],
     ];
@@ -124,6 +123,12 @@ describe('atomic_update_user_behavior', () => {
         assert.match(err.message, /atomic_update_user_behavior: /, name);
       }
       assert.equal((await sqlError(tx, (sp) => sp`select atomic_update_user_behavior(${TENANT.acme}, 'twitter', 'x', null, null)`)).code, '22004');
+      // The platform is the enum: an unknown label fails its conversion before the call.
+      for (const platform of ['myspace', 'Twitter', '']) {
+        const err = await sqlError(tx, (sp) => record(sp, { severity: 'low' }, { platform }));
+        assert.equal(err.code, '22P02', `${platform}: ${err.message}`);
+        assert.match(err.message, /invalid input value for enum moderation_platform/);
+      }
       const [row] = await tx`select count(*)::int as n from public.user_behaviors`;
       assert.equal(row.n, 0);
     });
@@ -238,6 +243,9 @@ describe('atomic_update_user_behavior under concurrency', () => {
       const unknownOrg = script('test-concurrent-actions', '--user-id=x', '--actions=2', '--org=00000000-0000-4000-8000-00000000dead');
       assert.equal(unknownOrg.status, 1);
       assert.match(unknownOrg.stdout, /^FAIL: .*2 failed, \d+ ms; first error: atomic_update_user_behavior: organization .* does not exist/m);
+      const unknownPlatform = script('verify-count', '--user-id=x', '--expected-count=1', '--platform=myspace');
+      assert.equal(unknownPlatform.status, 1);
+      assert.match(unknownPlatform.stderr, /--platform must be one of twitter, .*slack \(got "myspace"\)/);
     });
   });
 });

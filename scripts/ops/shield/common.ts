@@ -1,6 +1,10 @@
 /** What the Shield scripts share: their arguments and the moderation record they read. */
 import type { Sql } from 'postgres';
+import { Constants, type Database } from '../../../supabase/functions/_shared/database.types.ts';
 import { uuidArg } from '../../lib/cli.ts';
+
+type Platform = Database['public']['Enums']['moderation_platform'];
+const PLATFORMS: readonly string[] = Constants.public.Enums.moderation_platform;
 
 /** The seed's test-acme tenant: the default organization of the Shield scripts. */
 export const DEFAULT_ORG = '10000000-0000-4000-8000-000000000001';
@@ -11,11 +15,13 @@ export const accountOptions = {
   org: { type: 'string', default: DEFAULT_ORG },
 } as const;
 
-export interface Account { org: string; platform: string; userId: string }
+export interface Account { org: string; platform: Platform; userId: string }
 
 export function accountFrom(values: { 'user-id'?: string; platform?: string; org?: string }): Account {
   if (!values['user-id']) throw new Error('--user-id=<platform user id> is required');
-  return { org: uuidArg('org', values.org!), platform: values.platform!, userId: values['user-id'] };
+  const platform = values.platform!;
+  if (!PLATFORMS.includes(platform)) throw new Error(`--platform must be one of ${PLATFORMS.join(', ')} (got "${platform}")`);
+  return { org: uuidArg('org', values.org!), platform: platform as Platform, userId: values['user-id'] };
 }
 
 export const describeAccount = (a: Account) => `${a.platform}/${a.userId} in organization ${a.org}`;

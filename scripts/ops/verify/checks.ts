@@ -72,8 +72,9 @@ export async function structure(sql: Sql): Promise<CheckItem[]> {
   items.push(item('structure', 'increment_usage_metrics: signature, returns usage_metrics, service_role only',
     !!inc && inc.returns === 'usage_metrics' && !inc.anon && !inc.auth && inc.service, inc ? `(${inc.args}) -> ${inc.returns}; anon ${inc.anon}, authenticated ${inc.auth}, service_role ${inc.service}` : 'missing'));
   const atomic = rpc('atomic_update_user_behavior');
-  items.push(item('structure', 'atomic_update_user_behavior: 5 arguments, returns jsonb, authenticated and service_role',
-    !!atomic && atomic.returns === 'jsonb' && atomic.args.split(',').length === 5 && !atomic.anon && atomic.auth && atomic.service,
+  items.push(item('structure', 'atomic_update_user_behavior: 5 arguments (platform a moderation_platform), returns jsonb, authenticated and service_role',
+    !!atomic && atomic.returns === 'jsonb' && atomic.args.split(',').length === 5 && atomic.args.includes('p_platform moderation_platform')
+      && !atomic.anon && atomic.auth && atomic.service,
     atomic ? `(${atomic.args}) -> ${atomic.returns}; anon ${atomic.anon}, authenticated ${atomic.auth}, service_role ${atomic.service}` : 'missing'));
   const [bucket] = await sql`select public, file_size_limit from storage.buckets where id = 'conversation-files'`;
   const bucketPolicies = await sql`select count(*)::int as n from pg_policies where schemaname = 'storage' and policyname like 'conversation-files:%'`;

@@ -1098,7 +1098,7 @@ export type Database = {
       "atomic_update_user_behavior": {
         Args: {
           "p_organization_id": string;
-          "p_platform": string;
+          "p_platform": Database["public"]["Enums"]["moderation_platform"];
           "p_platform_user_id": string;
           "p_platform_username": string;
           "p_violation_data": Json;

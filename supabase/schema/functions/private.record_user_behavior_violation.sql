@@ -1,6 +1,6 @@
 create or replace function private.record_user_behavior_violation(
   p_organization_id uuid,
-  p_platform text,
+  p_platform public.moderation_platform,
   p_platform_user_id text,
   p_platform_username text,
   p_violation_data jsonb
@@ -20,26 +20,21 @@ declare
   v_comment_id text;
   v_member_check boolean;
   v_row public.user_behaviors;
-  v_platform_label public.moderation_platform;
   v_severity_label public.violation_severity;
   v_block_reason text;
   v_slot integer;
   v_written boolean := false;
 begin
-  -- Arguments. Every check is a plain expression (no subquery) on the path of a valid call. Enum
-  -- labels are checked by casting in a block that catches 22P02 (pg_input_is_valid is 16+): about
-  -- 1 us per check, where enum_range(...)::text[] costs about 9 us (it scans pg_enum each call).
-  -- The block writes nothing, so its subtransaction takes no transaction id.
+  -- Arguments. Every check is a plain expression (no subquery) on the path of a valid call. The
+  -- platform is a moderation_platform already (a caller's unknown label fails its conversion with
+  -- 22P02 before the call). The severity label is checked by casting in a block that catches
+  -- 22P02 (pg_input_is_valid is 16+): about 1 us per check, where enum_range(...)::text[] costs
+  -- about 9 us (it scans pg_enum each call). The block writes nothing, so its subtransaction takes
+  -- no transaction id.
   if p_organization_id is null or p_platform is null or p_platform_user_id is null or p_violation_data is null then
     raise exception 'atomic_update_user_behavior: organization id, platform, platform user id and violation data are required'
       using errcode = '22004';
   end if;
-  begin
-    v_platform_label := p_platform::public.moderation_platform;
-  exception when invalid_text_representation then
-    raise exception 'atomic_update_user_behavior: unknown platform "%"', p_platform
-      using errcode = '22023', hint = 'one of ' || array_to_string(enum_range(null::public.moderation_platform), ', ');
-  end;
   if char_length(p_platform_user_id) not between 1 and 200
      or (p_platform_username is not null and char_length(p_platform_username) not between 1 and 200) then
     raise exception 'atomic_update_user_behavior: platform user id and username must be 1-200 characters'
@@ -107,7 +102,7 @@ begin
     last_toxicity_score = coalesce(v_score, b.last_toxicity_score),
     max_toxicity_score = greatest(b.max_toxicity_score, v_score),
     updated_at = v_at
-  where b.tenant_id = p_organization_id and b.platform = v_platform_label and b.platform_user_id = p_platform_user_id
+  where b.tenant_id = p_organization_id and b.platform = p_platform and b.platform_user_id = p_platform_user_id
   returning b.* into v_row;
 
   -- The first: insert the record (or, when a concurrent first call inserted it meanwhile, add to it).
@@ -118,7 +113,7 @@ begin
       last_violation_at, last_toxicity_score, max_toxicity_score
     )
     select
-      p_organization_id, v_platform_label, p_platform_user_id, p_platform_username, 1,
+      p_organization_id, p_platform, p_platform_user_id, p_platform_username, 1,
       jsonb_build_object('low', 0, 'medium', 0, 'high', 0, 'critical', 0) || jsonb_build_object(v_severity, 1),
       v_at, v_score, v_score
     where v_member_check or exists (select 1 from public.tenants t where t.id = p_organization_id)

@@ -1,6 +1,6 @@
 create or replace function public.atomic_update_user_behavior(
   p_organization_id uuid,
-  p_platform text,
+  p_platform public.moderation_platform,
   p_platform_user_id text,
   p_platform_username text,
   p_violation_data jsonb
