@@ -110,20 +110,20 @@ describe('invokeFunction: answers as the contracts describe them', () => {
     assert.deepEqual([resumed.processing_status, resumed.messages_inserted], ['completed', 2]);
   });
 
-  it('submit-feedback: POST gives and changes, rating null and DELETE withdraw; the summary is live', async () => {
+  it('submit-feedback: POST gives and changes, rating null and DELETE withdraw; the summary is the RPC\'s row, null once none is left', async () => {
     const [m] = await admin()`insert into public.messages (conversation_id, tenant_id, role, content) values (${await newConversation()}, ${tenant.id}, 'assistant', 'Rate me.') returning id`;
     const owner = recorded(await userToken(tenant.owner));
     const given = await invokeFunction(owner.supabase, 'submit-feedback', { message_id: m.id, rating: 1, comment: 'Good' });
     assert.deepEqual(given, owner.last());
-    assert.deepEqual([given.feedback?.rating, given.feedback?.comment, given.summary.up_count, given.summary.average_rating], [1, 'Good', 1, 1]);
+    assert.deepEqual([given.feedback?.rating, given.feedback?.comment, given.summary?.up_count, given.summary?.average_rating], [1, 'Good', 1, 1]);
     const member = recorded(await userToken(tenant.member));
     const down = await invokeFunction(member.supabase, 'submit-feedback', { message_id: m.id, rating: -1 });
-    assert.deepEqual([down.summary.up_count, down.summary.down_count, down.summary.average_rating], [1, 1, 0]);
+    assert.deepEqual([down.summary?.up_count, down.summary?.down_count, down.summary?.average_rating], [1, 1, 0]);
     const nulled = await invokeFunction(member.supabase, 'submit-feedback', { message_id: m.id, rating: null });
-    assert.deepEqual([nulled.feedback, nulled.summary.feedback_count], [null, 1]);
+    assert.deepEqual([nulled.feedback, nulled.summary?.feedback_count], [null, 1]);
     const deleted = await invokeFunction(owner.supabase, 'submit-feedback', { message_id: m.id }, { method: 'DELETE' });
     assert.deepEqual(deleted, owner.last());
-    assert.deepEqual(deleted.summary, { message_id: m.id, up_count: 0, down_count: 0, feedback_count: 0, average_rating: null, last_feedback_at: null });
+    assert.deepEqual(deleted, { feedback: null, summary: null });
   });
 
   it('refresh-views: a run summary (or skipped, while a run of another test holds the lock), with and without a body', async () => {

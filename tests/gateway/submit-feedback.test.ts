@@ -42,16 +42,35 @@ describe('submit-feedback', () => {
     const changed = await call(owner, { message_id: answerId, rating: -1, comment: null });
     assert.equal(changed.body.feedback.id, first.body.feedback.id, 'the same row, updated');
     assert.deepEqual([changed.body.summary.up_count, changed.body.summary.down_count, changed.body.summary.feedback_count], [0, 2, 2]);
+    assert.equal(changed.body.summary.last_feedback_at, changed.body.feedback.updated_at, 'the latest rating is the one just changed');
   });
 
-  it('withdraws with rating null or DELETE', async () => {
+  it('answers the row get_message_feedback_summary gives the same caller through the Data API: one shape', async () => {
+    const owner = await userToken(tenant.owner);
+    const answer = await call(owner, { message_id: answerId, rating: 1, comment: 'On reflection, helpful' });
+    const { data, error } = await client(owner).rpc('get_message_feedback_summary', { p_message_ids: [answerId] });
+    assert.equal(error, null);
+    assert.equal(data.length, 1);
+    const [row] = data;
+    assert.deepEqual(Object.keys(answer.body.summary).sort(), Object.keys(row).sort());
+    // The same values; timestamps as each writes them (PostgREST: microseconds and an offset; the function: a Date's JSON).
+    assert.deepEqual({ ...answer.body.summary, last_feedback_at: null }, { ...row, last_feedback_at: null });
+    assert.equal(Date.parse(answer.body.summary.last_feedback_at), Date.parse(row.last_feedback_at));
+    assert.deepEqual([row.up_count, row.down_count, row.feedback_count, row.average_rating], [1, 1, 2, 0]);
+  });
+
+  it('withdraws with rating null or DELETE; with no feedback left the summary is null, as the RPC has no row', async () => {
     const member = await userToken(tenant.member);
     const withdrawn = await call(member, { message_id: answerId, rating: null });
     assert.equal(withdrawn.body.feedback, null);
-    assert.equal(withdrawn.body.summary.feedback_count, 1);
+    assert.deepEqual([withdrawn.body.summary.feedback_count, withdrawn.body.summary.up_count], [1, 1], "the owner's rating is left");
     const owner = await userToken(tenant.owner);
     const deleted = await call(owner, { message_id: answerId }, 'DELETE');
-    assert.deepEqual([deleted.body.feedback, deleted.body.summary.feedback_count, deleted.body.summary.average_rating], [null, 0, null]);
+    assert.deepEqual(deleted, { status: 200, body: { feedback: null, summary: null } });
+    const { data } = await client(owner).rpc('get_message_feedback_summary', { p_message_ids: [answerId] });
+    assert.deepEqual(data, []);
+    const again = await call(owner, { message_id: answerId }, 'DELETE');
+    assert.deepEqual(again.body, { feedback: null, summary: null }, 'withdrawing nothing answers the same');
   });
 
   it("answers 404 for another tenant's message or an unknown one, and writes nothing", async () => {

@@ -1,20 +1,28 @@
 // submit-feedback (user JWT): POST {message_id, rating: -1 | 1 | null, comment?} gives, changes
 // (one row per message and user) or, with rating null, withdraws the caller's feedback; DELETE
-// {message_id} withdraws too. Runs as the caller, so RLS decides; answers the row and the
-// message's current summary, computed now (not the periodically refreshed view). Request and
-// response schemas: _shared/contracts.
+// {message_id} withdraws too. Runs as the caller, so RLS decides. Answers {feedback, summary}: the
+// caller's row (null once withdrawn) and the message's summary: its row of
+// public.get_message_feedback_summary, the RPC frontends call, run in the same transaction (live,
+// over the caller's tenant; not the periodically refreshed view), so there is one summary of one
+// shape. The RPC has no row for a message without feedback, so when none is left (the last rating
+// withdrawn) summary is null, and a frontend shows zero counts; it is never null while feedback is
+// not. Request and response schemas: _shared/contracts (feedback.ts).
 import { getCaller } from "../_shared/auth.ts";
 import { asCaller, type Tx } from "../_shared/db.ts";
 import { type FeedbackSummary, submitFeedbackSchema, withdrawFeedbackSchema } from "../_shared/contracts/index.ts";
+import type { Database } from "../_shared/database.types.ts";
 import { HttpError, json, withHttp } from "../_shared/http.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
 
-async function summaryOf(tx: Tx, messageId: string): Promise<FeedbackSummary> {
-  const [s] = await tx`
-    select count(*) filter (where rating = 1)::int as up_count, count(*) filter (where rating = -1)::int as down_count,
-           count(*)::int as feedback_count, round(avg(rating), 4)::float8 as average_rating, max(updated_at) as last_feedback_at
-    from public.feedback where message_id = ${messageId}`;
-  return { message_id: messageId, ...s } as FeedbackSummary;
+type SummaryRow = Database["public"]["Functions"]["get_message_feedback_summary"]["Returns"][number];
+/** The RPC's row as postgres.js decodes it: numeric as its text, timestamptz as a Date. */
+type DecodedSummaryRow = Omit<SummaryRow, "average_rating" | "last_feedback_at"> & { average_rating: string; last_feedback_at: Date };
+
+/** The message's row of get_message_feedback_summary, as JSON gives it (PostgREST: numeric as a number), or null. */
+async function summaryOf(tx: Tx, messageId: string): Promise<FeedbackSummary | null> {
+  const [row] = await tx<DecodedSummaryRow[]>`select * from public.get_message_feedback_summary(array[${messageId}]::uuid[])`;
+  if (!row) return null;
+  return { ...row, average_rating: Number(row.average_rating), last_feedback_at: row.last_feedback_at.toISOString() };
 }
 
 export const handler = withHttp(["POST", "DELETE"], async (req) => {

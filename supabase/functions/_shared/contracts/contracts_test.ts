@@ -1,11 +1,13 @@
 // The contracts against what the functions build their answers with: the error envelope of
-// http.ts, the ingest answers of ingest-response/pipeline.ts (end-to-end answers are checked
+// http.ts, the ingest answers of ingest-response/pipeline.ts, the summary rows of
+// get_message_feedback_summary, the enums of the generated types (end-to-end answers are checked
 // against the same schemas through the gateway in tests/gateway/invoke.test.ts).
 import { type ErrorCode as HttpErrorCode, errorResponse } from "../http.ts";
 import { answerFrom, pendingAnswer } from "../../ingest-response/pipeline.ts";
+import { Constants } from "../database.types.ts";
 import {
-  type ErrorCode, errorEnvelopeSchema, ingestRequestSchema, ingestResponseSchema, refreshViewsRequestSchema,
-  refreshViewsResponseSchema, submitFeedbackResponseSchema,
+  type ErrorCode, errorEnvelopeSchema, feedbackSummarySchema, ingestRequestSchema, ingestResponseSchema, PARSE_METHODS,
+  refreshViewsRequestSchema, refreshViewsResponseSchema, submitFeedbackResponseSchema, TENANT_ROLES, TURN_ROLES,
 } from "./index.ts";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -52,13 +54,22 @@ Deno.test("request schemas: defaults, strictness, storable text", () => {
 });
 
 Deno.test("feedback and refresh answers: nullable where the functions answer null", () => {
-  assertOk(submitFeedbackResponseSchema.safeParse({
-    feedback: null,
-    summary: { message_id: ID, up_count: 0, down_count: 0, feedback_count: 0, average_rating: null, last_feedback_at: null },
-  }), "withdrawn");
+  assertOk(submitFeedbackResponseSchema.safeParse({ feedback: null, summary: null }), "the last rating withdrawn");
+  const row = { message_id: ID, up_count: 1, down_count: 2, feedback_count: 3, average_rating: -0.3333 };
+  // The RPC's row as PostgREST writes it (timestamptz with microseconds and an offset), and as the function does (a Date's JSON).
+  assertOk(feedbackSummarySchema.safeParse({ ...row, last_feedback_at: "2026-01-01T12:00:00.123456+00:00" }), "PostgREST row");
+  assertOk(submitFeedbackResponseSchema.safeParse({ feedback: null, summary: { ...row, last_feedback_at: "2026-01-01T12:00:00.123Z" } }), "withdrawn, others' feedback left");
+  // A made-up empty row is not the RPC's shape: without feedback the summary is null.
+  const empty = { message_id: ID, up_count: 0, down_count: 0, feedback_count: 0, average_rating: null, last_feedback_at: null };
+  if (submitFeedbackResponseSchema.safeParse({ feedback: null, summary: empty }).success) throw new Error("a zero-count summary passed");
   assertOk(refreshViewsResponseSchema.safeParse({ status: "skipped", job: "refresh", reason: "another refresh-views run is in progress" }), "skipped");
   assertOk(refreshViewsResponseSchema.safeParse({
     status: "partial", run_id: ID, job: "all", duration_ms: 12,
     steps: [{ step: "rag_metrics_yesterday", status: "failed", duration_ms: 3, rows: null, error: "no SLO targets" }],
   }), "partial");
+});
+
+Deno.test("the closed sets the database declares are its generated enums", () => {
+  const pairs = [[TURN_ROLES, Constants.public.Enums.message_role], [PARSE_METHODS, Constants.public.Enums.parse_method], [TENANT_ROLES, Constants.public.Enums.tenant_role]];
+  for (const [contract, db] of pairs) if (contract !== db) throw new Error(`${contract} is not ${db}`);
 });
