@@ -4,11 +4,12 @@
 // (JWT_ISSUER, comma-separated) and, for user tokens, `aud` (JWT_AUDIENCE) when configured. Claims
 // must be storable as the database will read them (auth.uid() casts sub to uuid, auth.jwt() to jsonb).
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { API_ROLES } from "./contracts/whoami.ts";
 import { HttpError } from "./http.ts";
 import { jsonProblem } from "./validate.ts";
 
 export interface Caller {
-  role: "anon" | "authenticated" | "service_role";
+  role: (typeof API_ROLES)[number];
   /** auth.uid(): the user id for a signed-in user, else null. */
   userId: string | null;
   claims: JWTPayload & Record<string, unknown>;
@@ -19,7 +20,6 @@ export type Claims = JWTPayload & Record<string, unknown>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASYMMETRIC = ["ES256", "RS256"];
-const API_ROLES = ["anon", "authenticated", "service_role"] as const;
 
 /** Why a token was refused; the message is safe to show the caller. */
 export class TokenError extends Error {}
