@@ -10,6 +10,7 @@ import { getCaller, requireRole } from "../_shared/auth.ts";
 import { asServiceRole, db, withTryLock } from "../_shared/db.ts";
 import { type RefreshStepResult as StepResult, type RefreshViewsResponse, refreshViewsRequestSchema } from "../_shared/contracts/index.ts";
 import { json, withHttp } from "../_shared/http.ts";
+import { type PendingIngestion, resumePendingIngestions } from "../_shared/resume-pending.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
 
 type Step = { name: StepResult["step"]; run: () => Promise<number> };
@@ -23,20 +24,17 @@ async function ragMetrics(day: string): Promise<number> {
 }
 
 async function uploadPending(): Promise<number> {
-  const pending = await asServiceRole((tx) => tx`select id from private.pending_raw_ingestions(100)`);
-  let stored = 0;
-  const failures: string[] = [];
-  for (const p of pending) {
-    const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/functions/v1/ingest-response/resume`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ ingestion_id: p.id }),
-    });
-    await res.body?.cancel();
-    if (res.ok) stored++;
-    else if (res.status !== 404) failures.push(`${p.id}: ${res.status}`); // 404: deleted since the list was read
+  const { listed, stored, failures } = await resumePendingIngestions({
+    functionsUrl: `${Deno.env.get("SUPABASE_URL")}/functions/v1`,
+    serviceRoleKey: Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? "",
+    listPending: (limit) => asServiceRole((tx) => tx<PendingIngestion[]>`select id, conversation_id from private.pending_raw_ingestions(${limit})`),
+    limit: 100,
+  });
+  // Gone (404: deleted since the list was read) is not a failure.
+  if (failures.length) {
+    const some = failures.slice(0, 3).map((f) => `${f.ingestion.id}: ${f.status}`).join(", ");
+    throw new Error(`${failures.length} of ${listed} pending responses still not stored (${some})`);
   }
-  if (failures.length) throw new Error(`${failures.length} of ${pending.length} pending responses still not stored (${failures.slice(0, 3).join(", ")})`);
   return stored;
 }
 
