@@ -4,7 +4,7 @@
  * job scripts/ops/jobs/upload-pending-responses.ts. In a scratch database with a gateway of its own,
  * so no other test file's refresh-views run resumes these rows first. The functions reach storage
  * through a proxy in this test that can fail uploads (all, or one conversation's) with 503: a
- * storage outage, real to the functions. The loop's logic alone: resume-pending_test.ts beside it.
+ * storage outage, real to the functions.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import { Gateway } from '../../scripts/local/stack/gateway-process.ts';
 import { freePort } from '../../scripts/local/stack/postgres-server.ts';
 import { repoRoot } from '../../scripts/lib/stack-config.ts';
-import { type PendingIngestion, resumePendingIngestions } from '../../supabase/functions/_shared/resume-pending.ts';
+import { type PendingIngestion, type ResumeResult, resumePendingIngestions } from '../../supabase/functions/_shared/resume-pending.ts';
 import { anonKey, serviceRoleKey } from '../helpers/api.ts';
 import { withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT, USER } from '../helpers/seed-ids.ts';
@@ -80,6 +80,13 @@ describe('resume pending raw responses', () => {
         assert.deepEqual(all.map((p) => p.conversation_id).sort(), convs.map((c) => c.id).sort());
         const [a, b, c] = all; // oldest first, as the list gives them
 
+        // A limit that is not a whole number of 1 or more is refused before the list is read.
+        for (const bad of [0, -1, 1.5, Number.NaN]) {
+          let listed = false;
+          await assert.rejects(resume(bad, { listPending: async (n) => { listed = true; return await listPending(n); } }), RangeError);
+          assert.equal(listed, false, `limit ${bad}: nothing read`);
+        }
+
         // Storage still down: the first (limit 1) is tried and stays pending, the others are not touched.
         const seen: unknown[] = [];
         storageCalls.length = 0;
@@ -116,7 +123,9 @@ describe('resume pending raw responses', () => {
 
         // Storage back: b stored; c's conversation is deleted after the list was read, so it is gone (404), not a failure.
         failing = () => false;
+        const lastSeen: ResumeResult[] = [];
         const last = await resume(10, {
+          onResult: (r) => lastSeen.push(r as ResumeResult),
           listPending: async (limit) => {
             const rows = await listPending(limit);
             await sql`delete from public.conversations where id = ${c.conversation_id}`;

@@ -31,12 +31,13 @@ await runCli('upload-pending-responses', async () => {
       onResult: (r) => {
         const which = `${r.ingestion.id} (conversation ${r.ingestion.conversation_id})`;
         if (r.outcome === 'stored') console.log(`stored ${which}: ${r.processingStatus}`);
-        // gone: its conversation was deleted since the list was read: nothing left to store
-        else if (r.outcome === 'gone') console.log(`gone ${which}: deleted meanwhile`);
+        // gone (404): its conversation was deleted since the list was read, or an abandoned claim
+        // had nothing stored and was removed; the route's message says which
+        else if (r.outcome === 'gone') console.log(`gone ${which}: ${r.message || 'not found'}`);
         else console.log(`still pending ${which}: ${r.status} ${r.message}`);
       },
     });
-    console.log(`${stored} of ${listed} pending responses stored${gone ? ` (${gone} deleted meanwhile)` : ''}`);
+    console.log(`${stored} of ${listed} pending responses stored${gone ? ` (${gone} gone: deleted meanwhile or abandoned)` : ''}`);
     return stored + gone === listed ? 0 : 1;
   } finally {
     await sql.end({ timeout: 5 });

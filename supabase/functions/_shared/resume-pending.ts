@@ -15,7 +15,7 @@ export interface PendingIngestion {
 /** What one resume came to: stored (finished), gone (404: deleted since the list was read, or an abandoned claim with nothing stored, removed), or failed (still pending). */
 export type ResumeResult =
   | { outcome: "stored"; ingestion: PendingIngestion; processingStatus: string | undefined }
-  | { outcome: "gone"; ingestion: PendingIngestion }
+  | { outcome: "gone"; ingestion: PendingIngestion; message: string }
   | { outcome: "failed"; ingestion: PendingIngestion; status: number; message: string };
 
 export interface ResumeSummary {
@@ -64,7 +64,7 @@ export async function resumePendingIngestions(opts: ResumePendingOptions): Promi
       result = { outcome: "stored", ingestion, processingStatus: body?.processing_status };
     } else if (res.status === 404) {
       summary.gone++;
-      result = { outcome: "gone", ingestion };
+      result = { outcome: "gone", ingestion, message: body?.error?.message ?? "" };
     } else {
       result = { outcome: "failed", ingestion, status: res.status, message: body?.error?.message ?? "" };
       summary.failures.push(result);
