@@ -1,8 +1,8 @@
 /** The raw-response storage migration: the checklist's columns, indexes, bucket, folder policies and views. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asOwner, scenario, sqlError } from '../helpers/db.ts';
-import { CONVERSATION, USER } from '../helpers/seed-ids.ts';
+import { asOwner, scenario, sqlError, type Tx } from '../helpers/db.ts';
+import { CONVERSATION, TENANT, USER } from '../helpers/seed-ids.ts';
 
 const NINE = ['raw_response_url', 'raw_response_path', 'raw_response_size', 'raw_stored_at', 'parse_attempts',
   'last_parse_attempt_at', 'parse_error_message', 'parse_method_used', 'requires_manual_review'];
@@ -52,6 +52,28 @@ describe('raw response storage schema', () => {
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`update public.conversations set requires_manual_review = false where id = ${CONVERSATION.c1}`)).code, '42501');
       assert.equal((await s.errorAs({ user: USER.alice }, (tx) => tx`insert into public.raw_response_ingestions (tenant_id, conversation_id, user_id, dedupe_key, content_sha256, size_bytes, storage_path, status)
         values (gen_random_uuid(), ${CONVERSATION.c1}, ${USER.alice}, 'k', ${'a'.repeat(64)}, 1, 'p', 'raw_stored')`)).code, '42501');
+    });
+  });
+
+  it('manual_review_queue: each reader sees the queue their RLS allows, with the tenant slug; nobody writes through it', async () => {
+    await scenario(async (s) => {
+      await s.owner`update public.conversations set requires_manual_review = true, processing_status = 'needs_review' where id in (${CONVERSATION.c1}, ${CONVERSATION.c4})`;
+      const queue = (actor: Parameters<typeof s.as>[0]) => s.as(actor, (tx) => tx`select conversation_id, tenant_id, tenant_slug from public.manual_review_queue order by tenant_slug`);
+      assert.deepEqual((await queue({ user: USER.alice })).map((r) => [r.conversation_id, r.tenant_slug]), [[CONVERSATION.c1, 'test-acme']]);
+      assert.deepEqual((await queue('service_role')).map((r) => [r.conversation_id, r.tenant_id, r.tenant_slug]),
+        [[CONVERSATION.c1, TENANT.acme, 'test-acme'], [CONVERSATION.c4, TENANT.globex, 'test-globex']]);
+      // Not automatically updatable: the rewriter refuses every write (55000), service_role's too.
+      for (const actor of ['service_role', { user: USER.alice }] as const) {
+        for (const write of [
+          (tx: Tx) => tx`update public.manual_review_queue set title = 'x' where conversation_id = ${CONVERSATION.c1}`,
+          (tx: Tx) => tx`delete from public.manual_review_queue where conversation_id = ${CONVERSATION.c1}`,
+          (tx: Tx) => tx`insert into public.manual_review_queue (tenant_id, user_id, title) values (${TENANT.acme}, ${USER.alice}, 'x')`,
+        ]) {
+          assert.equal((await s.errorAs(actor, write)).code, '55000');
+        }
+      }
+      const [c1] = await s.owner`select title from public.conversations where id = ${CONVERSATION.c1}`;
+      assert.notEqual(c1.title, 'x');
     });
   });
 

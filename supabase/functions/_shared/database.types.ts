@@ -999,38 +999,11 @@ export type Database = {
           "raw_response_path": string | null;
           "raw_response_size": number | null;
           "tenant_id": string;
+          "tenant_slug": string;
           "title": string | null;
           "user_id": string;
         };
         ComputedFields: never;
-        Insert: {
-          "conversation_id"?: string | null;
-          "last_parse_attempt_at"?: string | null;
-          "parse_attempts"?: number | null;
-          "parse_error_message"?: string | null;
-          "processing_status"?:
-            | Database["public"]["Enums"]["processing_status"]
-            | null;
-          "raw_response_path"?: string | null;
-          "raw_response_size"?: number | null;
-          "tenant_id"?: string | null;
-          "title"?: string | null;
-          "user_id"?: string | null;
-        };
-        Update: {
-          "conversation_id"?: string | null;
-          "last_parse_attempt_at"?: string | null;
-          "parse_attempts"?: number | null;
-          "parse_error_message"?: string | null;
-          "processing_status"?:
-            | Database["public"]["Enums"]["processing_status"]
-            | null;
-          "raw_response_path"?: string | null;
-          "raw_response_size"?: number | null;
-          "tenant_id"?: string | null;
-          "title"?: string | null;
-          "user_id"?: string | null;
-        };
         Relationships: [
           {
             foreignKeyName: "conversations_tenant_id_fkey";
