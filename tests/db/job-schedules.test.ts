@@ -5,10 +5,11 @@ import { asAnon, asOwner, asUser, sqlError } from '../helpers/db.ts';
 import { USER } from '../helpers/seed-ids.ts';
 
 describe('job schedules', () => {
-  it('default to summaries every 15 minutes, metrics at 00:10 UTC and weekly maintenance', async () => {
+  it('default to summaries every 15 minutes, metrics at 00:10 UTC, weekly maintenance and the monitor every 5 minutes', async () => {
     const rows = await asOwner((tx) => tx`select name, schedule, function_name, body, enabled from private.job_schedules order by name`);
     assert.deepEqual(rows.map((r) => [r.name, r.schedule, r.function_name, r.body.job, r.enabled]), [
       ['daily-rag-metrics', '10 0 * * *', 'refresh-views', 'daily', true],
+      ['monitor', '*/5 * * * *', 'refresh-views', 'monitor', true],
       ['refresh-summaries', '*/15 * * * *', 'refresh-views', 'refresh', true],
       ['weekly-maintenance', '0 3 * * 0', 'refresh-views', 'maintenance', true],
     ]);

@@ -62,8 +62,8 @@ describe('pg_cron: private.apply_job_schedules', () => {
   itWithCron('makes every enabled schedule exactly one cron job with its schedule; applying again changes nothing', async () => {
     await withStandIns(async (tx) => {
       const schedules = await tx`select name, schedule from private.job_schedules where enabled order by name`;
-      assert.equal(schedules.length, 3);
-      assert.equal(await apply(tx), '3 job(s) scheduled with pg_cron, 0 unscheduled');
+      assert.equal(schedules.length, 4);
+      assert.equal(await apply(tx), '4 job(s) scheduled with pg_cron, 0 unscheduled');
       const first = await jobs(tx);
       assert.deepEqual(first.map((j) => [j.jobname, j.schedule]), schedules.map((s) => [s.name, s.schedule]));
       for (const j of first) {
@@ -73,7 +73,7 @@ describe('pg_cron: private.apply_job_schedules', () => {
         assert.match(j.command, new RegExp(`^/\\* private\\.job_schedules: ${j.jobname} \\*/ select net\\.http_post\\(`));
         assert.doesNotMatch(j.command, new RegExp(SERVICE_KEY), 'no secret written into the job');
       }
-      assert.equal(await apply(tx), '3 job(s) scheduled with pg_cron, 0 unscheduled');
+      assert.equal(await apply(tx), '4 job(s) scheduled with pg_cron, 0 unscheduled');
       assert.deepEqual(await jobs(tx), first, 'same jobs, ids, schedules and commands');
     });
   });
@@ -99,7 +99,7 @@ describe('pg_cron: private.apply_job_schedules', () => {
         assert.equal(call.timeout_milliseconds, 60000);
         assert.equal(call.called_by, 'postgres');
       });
-      assert.deepEqual(calls.map((c) => c.body.job).sort(), ['daily', 'maintenance', 'refresh']);
+      assert.deepEqual(calls.map((c) => c.body.job).sort(), ['daily', 'maintenance', 'monitor', 'refresh']);
     });
   });
 
@@ -112,14 +112,14 @@ describe('pg_cron: private.apply_job_schedules', () => {
       await tx`delete from private.job_schedules where name = 'daily-rag-metrics'`;
       await tx`update private.job_schedules set schedule = '*/5 * * * *' where name = 'refresh-summaries'`;
       await tx`insert into private.job_schedules (name, schedule, function_name) values ('local-only', '*/10 * * * * *', 'refresh-views')`;
-      assert.equal(await apply(tx), '1 job(s) scheduled with pg_cron, 2 unscheduled');
+      assert.equal(await apply(tx), '2 job(s) scheduled with pg_cron, 2 unscheduled');
       const after = await jobs(tx);
-      assert.deepEqual(after.map((j) => [j.jobname, j.schedule]), [['refresh-summaries', '*/5 * * * *'], ['someone-elses-job', '0 1 * * *']]);
-      assert.equal(after[0].jobid, before['refresh-summaries'].jobid, 'the changed schedule keeps its job');
-      assert.equal(after[0].command, before['refresh-summaries'].command);
+      assert.deepEqual(after.map((j) => [j.jobname, j.schedule]), [['monitor', '*/5 * * * *'], ['refresh-summaries', '*/5 * * * *'], ['someone-elses-job', '0 1 * * *']]);
+      assert.equal(after[1].jobid, before['refresh-summaries'].jobid, 'the changed schedule keeps its job');
+      assert.equal(after[1].command, before['refresh-summaries'].command);
       await tx`update private.job_schedules set enabled = true where name = 'weekly-maintenance'`;
-      assert.equal(await apply(tx), '2 job(s) scheduled with pg_cron, 0 unscheduled');
-      assert.deepEqual((await jobs(tx)).map((j) => j.jobname), ['refresh-summaries', 'someone-elses-job', 'weekly-maintenance']);
+      assert.equal(await apply(tx), '3 job(s) scheduled with pg_cron, 0 unscheduled');
+      assert.deepEqual((await jobs(tx)).map((j) => j.jobname), ['monitor', 'refresh-summaries', 'someone-elses-job', 'weekly-maintenance']);
     });
   });
 
@@ -127,7 +127,7 @@ describe('pg_cron: private.apply_job_schedules', () => {
     await withStandIns(async (tx) => {
       // What 20261121190000's apply_job_schedules scheduled (no marker comment).
       await tx`select cron.schedule('retired-job', '0 4 * * *', ${"select net.http_post(\n            url := (select decrypted_secret from vault.decrypted_secrets where name = 'project_url') || '/functions/v1/refresh-views',\n            body := '{}'::jsonb)"})`;
-      assert.equal(await apply(tx), '3 job(s) scheduled with pg_cron, 1 unscheduled');
+      assert.equal(await apply(tx), '4 job(s) scheduled with pg_cron, 1 unscheduled');
       assert.equal((await jobs(tx)).some((j) => j.jobname === 'retired-job'), false);
     });
   });

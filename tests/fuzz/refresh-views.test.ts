@@ -1,6 +1,6 @@
 /**
  * Fuzz refresh-views: {job?, include_today?, trigger?} as every kind of caller. Valid jobs are
- * rare on purpose (a run refreshes, computes metrics for every tenant and vacuums); the runs it
+ * rare on purpose (a run refreshes, computes metrics for every tenant, vacuums or monitors); the runs it
  * does start are tagged and removed afterwards.
  */
 import fc from 'fast-check';
@@ -15,8 +15,8 @@ suite.route({
   family: 'functions',
   platformJobs: true,
   request: (ctx) => functionRequest(ctx, 'refresh-views', '', ['POST'], body(objectBody({
-    job: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('refresh', 'daily') }, { weight: 1, arbitrary: fc.constantFrom('maintenance', 'all') },
-      { weight: 2, arbitrary: fc.constantFrom('REFRESH', 'refresh ', 'vacuum', 'refresh\u0000') }),
+    job: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('refresh', 'daily', 'monitor') }, { weight: 1, arbitrary: fc.constantFrom('maintenance', 'all') },
+      { weight: 2, arbitrary: fc.constantFrom('REFRESH', 'refresh ', 'vacuum', 'refresh\u0000', 'Monitor', 'monitor\u0000') }),
     include_today: fc.boolean(),
     trigger: fc.oneof(fc.constant(ctx.world.tag), hostileString.map((s) => `${ctx.world.tag}${s}`)),
   }, { validWeight: 3 }), { oversize: 64 * 1024 })),

@@ -2,9 +2,12 @@
 //   refresh      (default) refresh the summaries concurrently, upload raw responses left pending
 //   daily        yesterday's RAG metrics for every tenant and the platform row (include_today: today's too)
 //   maintenance  VACUUM ANALYZE of the busiest tables
+//   monitor      the day's table sizes, the alert rules evaluated, the alert log kept, and opened or
+//                resolved alerts posted to ALERT_WEBHOOK_URL when set (monitor.ts)
 //   all          everything
 // One run at a time: a second overlapping call answers "skipped" (transaction-scoped advisory
-// lock). Each run and step is logged in private.job_runs / job_run_steps; a failing step is
+// lock). The monitor job has a lock of its own: it runs while a long refresh does (when a slow
+// query is worth an alert) and never makes a refresh skip; two monitors still never overlap. Each run and step is logged in private.job_runs / job_run_steps; a failing step is
 // logged and the others still run. Request and response schemas: _shared/contracts.
 import { getCaller, requireRole } from "../_shared/auth.ts";
 import { asServiceRole, db, withTryLock } from "../_shared/db.ts";
@@ -12,6 +15,7 @@ import { type RefreshStepResult as StepResult, type RefreshViewsResponse, refres
 import { json, withHttp } from "../_shared/http.ts";
 import { type PendingIngestion, resumePendingIngestions } from "../_shared/resume-pending.ts";
 import { parseJsonBody } from "../_shared/validate.ts";
+import { monitor } from "./monitor.ts";
 
 type Step = { name: StepResult["step"]; run: () => Promise<number> };
 
@@ -61,7 +65,10 @@ function stepsFor(job: string, includeToday: boolean): Step[] {
     ...(includeToday ? [{ name: "rag_metrics_today", run: () => ragMetrics(utcDay(0)) } satisfies Step] : []),
   ];
   const maintenance: Step[] = [{ name: "vacuum_analyze", run: vacuumAnalyze }];
-  return job === "refresh" ? refresh : job === "daily" ? daily : job === "maintenance" ? maintenance : [...refresh, ...daily, ...maintenance];
+  const monitoring: Step[] = [{ name: "monitor", run: monitor }];
+  const jobs: Record<string, Step[]> = { refresh, daily, maintenance, monitor: monitoring };
+  // all: the monitor last, so it judges what the other steps left.
+  return Object.hasOwn(jobs, job) ? jobs[job] : [...refresh, ...daily, ...maintenance, ...monitoring];
 }
 
 async function runStep(runId: string, step: Step): Promise<StepResult> {
@@ -88,7 +95,8 @@ export const handler = withHttp(["POST"], async (req) => {
 
   // One run at a time: the lock lives in a transaction of its own, on a connection apart from the
   // pool the steps use (see withTryLock), held for the whole run.
-  const run = await withTryLock("assistant-platform:refresh-views", async () => {
+  const lockKey = body.job === "monitor" ? "assistant-platform:refresh-views:monitor" : "assistant-platform:refresh-views";
+  const run = await withTryLock(lockKey, async () => {
     const [run] = await asServiceRole((tx) => tx`insert into private.job_runs (job, trigger) values (${body.job}, ${body.trigger}) returning id`);
     const steps: StepResult[] = [];
     for (const step of stepsFor(body.job, body.include_today)) steps.push(await runStep(run.id, step));

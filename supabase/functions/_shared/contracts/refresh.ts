@@ -8,9 +8,9 @@ import { id } from "./shared.ts";
 // @ts-ignore: TS5097 where allowImportingTsExtensions is off (frontends); Deno needs .ts (see index.ts)
 import { storableString } from "./storable.ts";
 
-export const REFRESH_JOBS = ["refresh", "daily", "maintenance", "all"] as const;
+export const REFRESH_JOBS = ["refresh", "daily", "maintenance", "monitor", "all"] as const;
 export const REFRESH_STEPS = [
-  "refresh_summaries", "upload_pending_responses", "rag_metrics_yesterday", "rag_metrics_today", "vacuum_analyze",
+  "refresh_summaries", "upload_pending_responses", "rag_metrics_yesterday", "rag_metrics_today", "vacuum_analyze", "monitor",
 ] as const;
 
 /** An empty body is `{}`: the default job, `refresh`. */
