@@ -38,7 +38,7 @@ describe('refresh-views', () => {
   it('refreshes, computes yesterday\'s metrics, vacuums, monitors, and logs the run and each step', async () => {
     const { data, error } = await runToCompletion({ job: 'all', include_today: true });
     assert.equal(error, null);
-    assert.equal(data.status, 'succeeded');
+    assert.equal(data.status, 'succeeded', JSON.stringify(data.steps));
     assert.deepEqual(data.steps.map((s: { step: string }) => s.step),
       ['refresh_summaries', 'upload_pending_responses', 'rag_metrics_yesterday', 'rag_metrics_today', 'vacuum_analyze', 'monitor']);
     for (const s of data.steps) assert.equal(s.status, 'succeeded', `${s.step}: ${s.error}`);
