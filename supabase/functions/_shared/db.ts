@@ -26,10 +26,12 @@ export function db(): Sql {
  * another run holds it. The lock's transaction lives on a small pool of its own: fn's work uses
  * db(), so a lock holder never waits for a connection that other lock holders keep busy (with one
  * shared pool, enough concurrent callers each hold a connection in a lock transaction and wait
- * for a second one forever).
+ * for a second one forever). The pool has one connection per lock key in use (refresh-views: its
+ * runs and the monitor's) plus one, so a caller finds a connection free to try the lock on and
+ * hears `{locked: false}` at once while both are held, instead of waiting for a holder to finish.
  */
 export async function withTryLock<T>(key: string, fn: () => Promise<T>): Promise<{ locked: false } | { locked: true; value: T }> {
-  lockPool ??= connectTo(2);
+  lockPool ??= connectTo(3);
   let outcome: { locked: false } | { locked: true; value: T } = { locked: false };
   await lockPool.begin(async (lock) => {
     const [{ locked }] = await lock`select pg_try_advisory_xact_lock(hashtext(${key})) as locked`;
