@@ -6,7 +6,7 @@
  * the 17 lane: Debian 12 ships client 15 only) check the refusal for real and skip the dumps.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { manifestSchema, sha256File, type Manifest } from '../../scripts/ops/bac
 import { findPgTools, type PgTools } from '../../scripts/ops/backup/pg-tools.ts';
 import { parseToc, dataTables } from '../../scripts/ops/backup/toc.ts';
 import { connect, dbUrl } from '../helpers/db.ts';
+import { withScratchDatabase } from '../helpers/scratch-database.ts';
 
 const serverMajor = Number(process.env.TEST_PG_MAJOR ?? 17);
 const tools: PgTools | undefined = (() => {
@@ -31,6 +32,15 @@ const pg15 = '/usr/lib/postgresql/15/bin';
 const backup = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/ops/backup.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace printed:\n${text}`);
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
+/** The same command without blocking the event loop (for a writer running meanwhile). */
+const backupAsync = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ops/backup.ts', ...args], { cwd: repoRoot, env: { ...process.env, CI: 'true' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
+});
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-test-'));
 after(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -117,6 +127,29 @@ describe('npm run db:backup', { skip: noDump }, () => {
     const byDefault = backup('--db-url', dbUrl(), '--out', dir);
     assert.equal(byDefault.status, 0, byDefault.stderr);
     assert.ok(fs.readdirSync(dir).some((f) => /^[A-Za-z0-9_-]+-\d{8}T\d{6}Z\.dump$/.test(f)), fs.readdirSync(dir).join(', '));
+  });
+
+  it('counts in the dump\'s own snapshot: rows written meanwhile are in neither, and the drill agrees', async () => {
+    await withScratchDatabase('backup_snapshot', { migrate: false }, async (db) => {
+      const sql = db.open(2);
+      await sql.unsafe('create schema private; create table private.ticks (id bigserial primary key, at timestamptz default clock_timestamp())');
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing && i < 100_000; i++) await sql`insert into private.ticks default values`;
+      })();
+      await new Promise((r) => setTimeout(r, 200));
+      const run = await backupAsync('--db-url', db.url, '--out', path.join(out, 'snapshot'), '--name', 'busy', '--verify-restore', '--json');
+      await new Promise((r) => setTimeout(r, 200));
+      writing = false;
+      await writer;
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const report = JSON.parse(run.stdout);
+      const counted = report.manifest.rowCounts['private.ticks'] as number;
+      const [{ n }] = await sql`select count(*)::int as n from private.ticks`;
+      assert.ok(counted > 0 && n > counted, `counted ${counted}, ${n} rows at the end: the writer went on after the snapshot`);
+      assert.equal(report.drill.passed, true, JSON.stringify(report.drill.checks.filter((c: { ok: boolean }) => !c.ok)));
+      assert.deepEqual(report.drill.checks.find((c: { name: string }) => c.name === 'rows of private.ticks'), { name: 'rows of private.ticks', ok: true, evidence: String(counted) });
+    });
   });
 
   it('--verify-restore runs the restore drill after the backup', () => {

@@ -1,8 +1,9 @@
 /**
  * Loading an archive into a database, all or nothing: pg_restore writes the listed entries as SQL
  * and one psql session runs it as a single transaction (ON_ERROR_STOP), together with the SQL a
- * restore adds around it: a drill's extensions first, a --clean restore's deletion of the platform
- * rows where the rows start, and the publication memberships pg_dump leaves out at the end. Any
+ * restore adds around it: a drill's extensions first, the login's default privileges set aside, a
+ * --clean restore's deletion of the platform rows where the rows start, then the publication
+ * memberships pg_dump leaves out, the default privileges put back and the source's ACL order. Any
  * error rolls everything back, so a failed restore leaves the target as it was.
  */
 import { spawn } from 'node:child_process';

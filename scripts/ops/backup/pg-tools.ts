@@ -110,6 +110,7 @@ export function checkDumpableUrl(raw: string, flag = '--db-url'): URL {
 const URL_PARAMS: Record<string, string> = {
   sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY', application_name: 'PGAPPNAME',
   connect_timeout: 'PGCONNECT_TIMEOUT', options: 'PGOPTIONS', target_session_attrs: 'PGTARGETSESSIONATTRS', host: 'PGHOST', port: 'PGPORT',
+  channel_binding: 'PGCHANNELBINDING', gssencmode: 'PGGSSENCMODE', sslcrl: 'PGSSLCRL', sslsni: 'PGSSLSNI',
 };
 
 /** The process environment without inherited PG* settings, plus the connection of `raw` as PG* variables. */
