@@ -26,8 +26,10 @@ create table if not exists private.alert_events (
   last_seen_at timestamptz not null default now(),
   resolved_at timestamptz,
   constraint alert_events_times_ordered check (last_seen_at >= opened_at and (resolved_at is null or resolved_at >= last_seen_at)),
+  -- Not led by a BETWEEN: its AND would be merged into the list when pg_dump's text is parsed
+  -- again, so a restored database would print the constraint differently (npm run verify compares).
   constraint alert_events_text_length check (
-    char_length(alert_key) between 1 and 63 and char_length(subject) between 1 and 500 and char_length(detail) <= 2000)
+    char_length(detail) <= 2000 and char_length(alert_key) between 1 and 63 and char_length(subject) between 1 and 500)
 );
 comment on table private.alert_events is
   'What the alert rules fired: one open event (resolved_at null) per (alert_key, subject) while it fires, resolved once it no longer does. Written by private.sync_alert_events().';

@@ -1,7 +1,8 @@
 // refresh-views: the scheduled work, service_role only. POST {job?, include_today?, trigger?}:
 //   refresh      (default) refresh the summaries concurrently, upload raw responses left pending
 //   daily        yesterday's RAG metrics for every tenant and the platform row (include_today: today's too)
-//   maintenance  VACUUM ANALYZE of the busiest tables
+//   maintenance  VACUUM ANALYZE of the busiest tables; the operational logs pruned (job runs, alert
+//                events, size snapshots: private.prune_operational_logs)
 //   monitor      the day's table sizes, the alert rules evaluated, the alert log kept, and opened or
 //                resolved alerts posted to ALERT_WEBHOOK_URL when set (monitor.ts)
 //   all          everything
@@ -64,7 +65,16 @@ function stepsFor(job: string, includeToday: boolean): Step[] {
     { name: "rag_metrics_yesterday", run: () => ragMetrics(utcDay(-1)) },
     ...(includeToday ? [{ name: "rag_metrics_today", run: () => ragMetrics(utcDay(0)) } satisfies Step] : []),
   ];
-  const maintenance: Step[] = [{ name: "vacuum_analyze", run: vacuumAnalyze }];
+  const maintenance: Step[] = [
+    { name: "vacuum_analyze", run: vacuumAnalyze },
+    {
+      name: "prune_logs",
+      run: async () => {
+        const rows = await asServiceRole((tx) => tx`select deleted from private.prune_operational_logs()`);
+        return rows.reduce((n, r) => n + Number(r.deleted), 0);
+      },
+    },
+  ];
   const monitoring: Step[] = [{ name: "monitor", run: monitor }];
   const jobs: Record<string, Step[]> = { refresh, daily, maintenance, monitor: monitoring };
   // all: the monitor last, so it judges what the other steps left.

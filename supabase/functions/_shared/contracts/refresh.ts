@@ -10,7 +10,7 @@ import { storableString } from "./storable.ts";
 
 export const REFRESH_JOBS = ["refresh", "daily", "maintenance", "monitor", "all"] as const;
 export const REFRESH_STEPS = [
-  "refresh_summaries", "upload_pending_responses", "rag_metrics_yesterday", "rag_metrics_today", "vacuum_analyze", "monitor",
+  "refresh_summaries", "upload_pending_responses", "rag_metrics_yesterday", "rag_metrics_today", "vacuum_analyze", "prune_logs", "monitor",
 ] as const;
 
 /** An empty body is `{}`: the default job, `refresh`. */
