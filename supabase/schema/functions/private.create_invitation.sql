@@ -17,6 +17,7 @@ declare
   v_caller_role public.tenant_role;
   v_email text := nullif(btrim(p_email), '');
   v_expires_in interval := coalesce(p_expires_in, interval '24 hours');
+  v_expires_at timestamptz;
 begin
   select u.tenant_id, u.role into v_tenant, v_caller_role from public.users u where u.id = v_uid;
   if v_uid is null or v_caller_role is null or v_caller_role not in ('owner', 'admin') then
@@ -32,7 +33,15 @@ begin
   if v_email is not null and (char_length(v_email) > 320 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$') then
     raise exception 'create_invitation: "%" is not an email address', left(v_email, 100) using errcode = '22023';
   end if;
-  if v_expires_in < interval '5 minutes' or v_expires_in > interval '30 days' then
+  -- The expiry itself is checked, not the interval: interval comparison counts a month as 30 days,
+  -- but now() + '1 mon' may be 31 days ahead. An interval past the last timestamp overflows (22008):
+  -- refused like any other out of the range.
+  begin
+    v_expires_at := now() + v_expires_in;
+  exception when datetime_field_overflow then
+    v_expires_at := null;
+  end;
+  if v_expires_at is null or v_expires_at < now() + interval '5 minutes' or v_expires_at > now() + interval '30 days' then
     raise exception 'create_invitation: an invitation must expire between 5 minutes and 30 days from now'
       using errcode = '22023';
   end if;
@@ -48,7 +57,7 @@ begin
   -- 32 random bytes, URL-safe base64 without padding (43 characters).
   v_result.token := translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/=', '-_');
   insert into public.tenant_invitations as i (tenant_id, created_by, token_hash, role, email, max_uses, expires_at)
-  values (v_tenant, v_uid, extensions.digest(v_result.token, 'sha256'), p_role, v_email, p_max_uses, now() + v_expires_in)
+  values (v_tenant, v_uid, extensions.digest(v_result.token, 'sha256'), p_role, v_email, p_max_uses, v_expires_at)
   returning i.id, i.tenant_id, i.role, i.email, i.max_uses, i.expires_at
   into v_result.id, v_result.tenant_id, v_result.role, v_result.email, v_result.max_uses, v_result.expires_at;
   return v_result;

@@ -18,13 +18,18 @@ begin
   if p_invitation_id is null then
     raise exception 'revoke_invitation: invitation id is required' using errcode = '22004';
   end if;
-  -- Revoking again keeps the first revocation time.
+  -- Only an invitation not revoked yet is written; revoking again returns it as it is (the first
+  -- revocation time, and no new updated_at). A concurrent revocation that commits first makes the
+  -- update find nothing, and the select below then reads its result.
   update public.tenant_invitations i
-  set revoked_at = coalesce(i.revoked_at, now())
-  where i.id = p_invitation_id and i.tenant_id = v_tenant
+  set revoked_at = now()
+  where i.id = p_invitation_id and i.tenant_id = v_tenant and i.revoked_at is null
   returning i.* into v_row;
   if not found then
-    raise exception 'revoke_invitation: no invitation % in your tenant', p_invitation_id using errcode = 'TN002';
+    select i.* into v_row from public.tenant_invitations i where i.id = p_invitation_id and i.tenant_id = v_tenant;
+    if not found then
+      raise exception 'revoke_invitation: no invitation % in your tenant', p_invitation_id using errcode = 'TN002';
+    end if;
   end if;
   return v_row;
 end

@@ -16,6 +16,12 @@ begin
     raise exception 'get_monthly_usage_summary: p_from (%) is after p_to (%)', v_from, v_to
       using errcode = '22023';
   end if;
-  return query select * from private.monthly_usage_summary_for_caller(v_from, v_to);
+  -- Usage is recorded for days of the years 1 to 9999 (increment_usage_metrics), and the summary's
+  -- month arithmetic (date_trunc) works only within the timestamp range: a range reaching past
+  -- those years is cut to them, and one wholly outside them has no rows.
+  if v_from > date '9999-12-31' or v_to < date '0001-01-01' then
+    return;
+  end if;
+  return query select * from private.monthly_usage_summary_for_caller(greatest(v_from, date '0001-01-01'), least(v_to, date '9999-12-31'));
 end
 $$;
