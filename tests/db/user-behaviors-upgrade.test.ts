@@ -5,20 +5,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import type { Tx } from '../helpers/db.ts';
-import { type ScratchDatabase, withScratchDatabase } from '../helpers/scratch-database.ts';
+import { migratedUpTo, withScratchDatabase } from '../helpers/scratch-database.ts';
 import { TENANT } from '../helpers/seed-ids.ts';
 import { record } from '../helpers/user-behaviors.ts';
-
-/** A scratch database migrated up to (not including) one migration, and a way to run further files. */
-async function migratedUpTo(sql: ReturnType<ScratchDatabase['open']>, migration: string) {
-  const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
-  const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
-  const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
-  const target = migrations.indexOf(migration);
-  assert.ok(target > 0, `${migration} is a migration`);
-  for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
-  return { sql, run, dir, migrations, target };
-}
 
 describe('migration 20261121210000 on existing moderation records', () => {
   it('moves each recent_actions array into ring slots, and its rollback rebuilds the array', async () => {

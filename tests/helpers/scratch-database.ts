@@ -3,8 +3,12 @@
  * without disturbing the shared, seeded test database: created, bootstrapped, optionally
  * migrated (real CLI) and seeded, and dropped afterwards.
  */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { applyPlatformBootstrap } from '../../scripts/local/stack/bootstrap.ts';
+import { repoRoot } from '../../scripts/lib/stack-config.ts';
 import { dbPush } from '../../scripts/lib/supabase-cli.ts';
 import { connect, dbUrl, superuserUrl } from './db.ts';
 
@@ -46,4 +50,18 @@ export async function withScratchDatabase<T>(
     await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
     await admin`drop database if exists ${admin(dbName)} with (force)`;
   }
+}
+
+/**
+ * A scratch database (created with migrate: false) migrated up to, not including, one migration,
+ * each file run in a transaction as `supabase db push` would; `run` runs further files.
+ */
+export async function migratedUpTo(sql: Sql, migration: string) {
+  const dir = (kind: string) => path.join(repoRoot, 'supabase', kind);
+  const run = (file: string) => sql.begin((tx) => tx.unsafe(fs.readFileSync(file, 'utf8')));
+  const migrations = fs.readdirSync(dir('migrations')).filter((f) => f.endsWith('.sql')).sort();
+  const target = migrations.indexOf(migration);
+  assert.ok(target > 0, `${migration} is a migration`);
+  for (const m of migrations.slice(0, target)) await run(path.join(dir('migrations'), m));
+  return { sql, run, dir, migrations, target };
 }
