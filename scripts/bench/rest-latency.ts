@@ -25,15 +25,16 @@ import { loadSeed } from './seed/load.ts';
  * The read at one scale (ms): through the gateway with supabase-js; the statement alone inside a
  * transaction as the user (direct); begin, role and claims (one set_config), statement, commit
  * (direct_tx). ratio = gateway p50 / direct p50 (target ≤ 2). rows and embedded: conversations and
- * their messages in the answer.
+ * their messages in the answer. load_1m: the machine's 1-minute load average before and after the
+ * calls (other processes share the cores: figures from a loaded machine are inflated).
  */
 export interface RestReadRow {
   scale: string; messages: number; rows: number; embedded: number; response_kb: number;
   gateway_p50_ms: number; gateway_p95_ms: number; direct_p50_ms: number; direct_p95_ms: number;
-  direct_tx_p50_ms: number; direct_tx_p95_ms: number; ratio: number; calls: number;
+  direct_tx_p50_ms: number; direct_tx_p95_ms: number; ratio: number; calls: number; load_1m: [number, number];
 }
 /** Messages inserted by `clients` concurrent clients, one row per request or transaction. */
-export interface RestInsertRow { scale: string; clients: number; gateway_rows_per_s: number; direct_rows_per_s: number; ratio: number }
+export interface RestInsertRow { scale: string; clients: number; gateway_rows_per_s: number; direct_rows_per_s: number; ratio: number; load_1m: [number, number] }
 /** What a request costs besides its statement, p50/p95 over calls made round-robin. */
 export interface RestOverheadRow { target: string; p50_ms: number; p95_ms: number; calls: number }
 /** The statement the gateway ran for the read, parameters as logged. */
@@ -132,6 +133,8 @@ const sortedStats = (xs: number[]) => {
   return { p50: round3(percentile(s, 50)), p95: round3(percentile(s, 95)) };
 };
 
+const load1m = () => Number(os.loadavg()[0].toFixed(2));
+
 async function timeReads(scale: string, messages: number, db: SupabaseClient, sql: Sql, claims: Claims, statement: RestStatement, calls: number): Promise<RestReadRow> {
   const viaGateway = async () => {
     const { data, error } = await db.from('conversations').select(SELECT).order('updated_at', { ascending: false }).limit(20);
@@ -146,6 +149,7 @@ async function timeReads(scale: string, messages: number, db: SupabaseClient, sq
     return rows;
   });
   await warmUp(async () => { await viaGateway(); await direct(); }, calls);
+  const loadBefore = load1m();
   const gateway: number[] = [];
   const alone: number[] = [];
   const whole: number[] = [];
@@ -168,7 +172,7 @@ async function timeReads(scale: string, messages: number, db: SupabaseClient, sq
   return {
     scale, messages, rows: data.length, embedded: data.reduce((n, c) => n + c.messages.length, 0), response_kb: Number((bytes / 1024).toFixed(1)),
     gateway_p50_ms: g.p50, gateway_p95_ms: g.p95, direct_p50_ms: a.p50, direct_p95_ms: a.p95, direct_tx_p50_ms: w.p50, direct_tx_p95_ms: w.p95,
-    ratio: Number((g.p50 / a.p50).toFixed(2)), calls: gateway.length,
+    ratio: Number((g.p50 / a.p50).toFixed(2)), calls: gateway.length, load_1m: [loadBefore, load1m()],
   };
 }
 
@@ -202,11 +206,13 @@ async function timeInserts(scale: string, writers: Writer[], url: string, opts: 
     await insertRate(writers.length, Math.min(0.5, opts.seconds), direct);
     const g: number[] = [];
     const d: number[] = [];
+    const loadBefore = load1m();
     for (let r = 0; r < opts.runs; r++) {
       g.push(await insertRate(writers.length, opts.seconds, viaGateway));
       d.push(await insertRate(writers.length, opts.seconds, direct));
     }
-    return { scale, clients: writers.length, gateway_rows_per_s: Math.round(median(g)), direct_rows_per_s: Math.round(median(d)), ratio: Number((median(g) / median(d)).toFixed(2)) };
+    const ratio = Number((median(g) / median(d)).toFixed(2));
+    return { scale, clients: writers.length, gateway_rows_per_s: Math.round(median(g)), direct_rows_per_s: Math.round(median(d)), ratio, load_1m: [loadBefore, load1m()] };
   } finally {
     await sql.end({ timeout: 5 });
   }

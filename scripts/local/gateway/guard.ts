@@ -40,12 +40,14 @@ export class BodyLimitExceeded extends Error {
 /**
  * The request with its body limited to `limit` bytes while it streams: the declared
  * Content-Length is checked first (null: refuse now), and a chunked body errors (and the socket
- * read stops) as soon as it passes the limit. `tripped()` tells whether that happened.
+ * read stops) as soon as it passes the limit. `tripped()` tells whether that happened. A body
+ * framed by a Content-Length within the limit (and no Transfer-Encoding) goes on as it is: the
+ * HTTP server reads exactly that many bytes, so counting them again would only cost a stream.
  */
 export function limitBody(req: Request, limit: number): { req: Request; tripped: () => boolean } | null {
   const declared = req.headers.get("content-length");
   if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) return null;
-  if (!req.body) return { req, tripped: () => false };
+  if (!req.body || (declared !== null && !req.headers.has("transfer-encoding"))) return { req, tripped: () => false };
   let seen = 0;
   let over = false;
   const counter = new TransformStream<Uint8Array, Uint8Array>({

@@ -9,7 +9,7 @@ import { aggregatesRefused, hasAggregate, planRead } from "./plan.ts";
 import { buildNode, type ReadContext, type Source } from "./read.ts";
 import { callSql, findFunction, resultTable } from "./rpc.ts";
 import type { SchemaCache, Table } from "./schema.ts";
-import { Params, qualified } from "./sql.ts";
+import { Params, qualified, UNPREPARED } from "./sql.ts";
 import { bodyRows, deleteSql, insertSql, updateSql } from "./write.ts";
 
 export interface Plan {
@@ -60,7 +60,7 @@ async function readRows(tx: Tx, ctx: ReadContext, plan: Plan, source: Source): P
     const counted = buildNode(ctx, source, plan.query.select, { alias: "t0", params: ctx.plan.root, root: true, unranged: true });
     total = `, (select count(*) from (${counted.sql}) c)::text as total`;
   }
-  const [agg] = await tx.unsafe<Agg[]>(`select ${aggregate(plan.media)} as body, count(*)::text as n${total} from (${root.sql}) r`, ctx.params.values as never[]);
+  const [agg] = await tx.unsafe<Agg[]>(`select ${aggregate(plan.media)} as body, count(*)::text as n${total} from (${root.sql}) r`, ctx.params.values as never[], UNPREPARED);
   return readOutcome(plan, agg);
 }
 
@@ -90,12 +90,12 @@ export async function write(tx: Tx, ctx: ReadContext, plan: Plan, table: Table):
     ctx.plan = planRead(ctx.cache, query, select, table);
     const repr = buildNode(ctx, { table, from: "pgrst_source" }, select, { alias: "t0", params: ctx.plan.root, root: true, unranged: true, skipConditions: true });
     const ins = prefs.resolution ? ", (select count(*) from pgrst_source where pgrst_inserted)::text as inserted" : "";
-    const [agg] = await tx.unsafe<Agg[]>(`with pgrst_source as (${sql}) select ${aggregate(plan.media === "object" ? "json" : "json")} as body, count(*)::text as n${ins} from (${repr.sql}) r`, ctx.params.values as never[]);
+    const [agg] = await tx.unsafe<Agg[]>(`with pgrst_source as (${sql}) select ${aggregate(plan.media === "object" ? "json" : "json")} as body, count(*)::text as n${ins} from (${repr.sql}) r`, ctx.params.values as never[], UNPREPARED);
     n = Number(agg.n);
     body = agg.body;
     inserted = agg.inserted === undefined || agg.inserted === null ? null : Number(agg.inserted);
   } else if (sql) {
-    n = (await tx.unsafe(sql, ctx.params.values as never[])).count;
+    n = (await tx.unsafe(sql, ctx.params.values as never[], UNPREPARED)).count;
   } else {
     body = "[]";
   }
@@ -122,10 +122,12 @@ export async function write(tx: Tx, ctx: ReadContext, plan: Plan, table: Table):
 export async function rpc(tx: Tx, ctx: ReadContext, plan: Plan, name: string, argsIn: Record<string, unknown>): Promise<Outcome> {
   const fn = findFunction(ctx.cache, plan.schema, name, Object.keys(argsIn));
   const { call, from } = callSql(ctx.params, fn, argsIn);
-  if (plan.method === "POST" && !fn.volatile) await tx`set transaction read only`;
+  // Sent now (catch() dispatches a postgres.js query) and not awaited: the call goes out right behind
+  // it. Should it fail, the call fails with 25P02 and the transaction reports this statement's error.
+  if (plan.method === "POST" && !fn.volatile) tx`set transaction read only`.catch(() => {});
   const fromClause = from ? ` from ${from}` : "";
   if (fn.returnKind === "void" && !fn.returnsSet) {
-    await tx.unsafe(`select ${call}${fromClause}`, ctx.params.values as never[]);
+    await tx.unsafe(`select ${call}${fromClause}`, ctx.params.values as never[], UNPREPARED);
     return { status: 204, body: null, headers: {} };
   }
   const table = resultTable(ctx.cache, fn);
@@ -141,10 +143,10 @@ export async function rpc(tx: Tx, ctx: ReadContext, plan: Plan, name: string, ar
   if (fn.returnsSet) {
     const lim = ctx.params.add(Math.min(plan.range.limit ?? ctx.maxRows, ctx.maxRows));
     const off = ctx.params.add(plan.range.offset);
-    const [agg] = await tx.unsafe<Agg[]>(`select coalesce(json_agg(r.v), '[]')::text as body, count(*)::text as n from (select pgrst_call as v from ${from ? `${from} cross join lateral ` : ""}${call} pgrst_call limit ${lim}::bigint offset ${off}::bigint) r`, ctx.params.values as never[]);
+    const [agg] = await tx.unsafe<Agg[]>(`select coalesce(json_agg(r.v), '[]')::text as body, count(*)::text as n from (select pgrst_call as v from ${from ? `${from} cross join lateral ` : ""}${call} pgrst_call limit ${lim}::bigint offset ${off}::bigint) r`, ctx.params.values as never[], UNPREPARED);
     return readOutcome({ ...plan, prefs: { ...plan.prefs, count: undefined } }, agg);
   }
-  const [row] = await tx.unsafe<{ body: string | null }[]>(`select to_json(${call})::text as body${fromClause}`, ctx.params.values as never[]);
+  const [row] = await tx.unsafe<{ body: string | null }[]>(`select to_json(${call})::text as body${fromClause}`, ctx.params.values as never[], UNPREPARED);
   if (plan.media === "object") return { status: 200, body: row.body ?? "null", headers: {} };
   return { status: 200, body: row.body ?? "null", headers: {} };
 }

@@ -8,11 +8,11 @@
 // request's reading without I/O is request.ts.
 import postgres from "postgres";
 import { parse as parseToml } from "smol-toml";
-import { TokenError, verifyToken } from "../../../../supabase/functions/_shared/auth.ts";
+import { TokenError } from "../../../../supabase/functions/_shared/auth.ts";
 import type { ErrorCode } from "../../../../supabase/functions/_shared/http.ts";
-import { requestSettings } from "../../../../supabase/functions/_shared/request-role.ts";
+import { type RequestContext, settingsOf } from "../../../../supabase/functions/_shared/request-role.ts";
 import type { GatewayConfig } from "../config.ts";
-import { mapAuthorization } from "../jwt.ts";
+import { mapAuthorization, VerifiedTokens } from "../jwt.ts";
 import type { Routed, Service } from "../service.ts";
 import { errorResponse, jwtError, PgrstError, toPgrstError } from "./errors.ts";
 import type { Outcome } from "./execute.ts";
@@ -28,12 +28,27 @@ const GATEWAY_CODES: Partial<Record<ErrorCode, [string, string]>> = {
 
 interface Caller { role: string; claims: Record<string, unknown> }
 
+/**
+ * requestSettings' statement (_shared/request-role.ts: every setting by set_config(…, true), values
+ * as parameters), handed to the driver now instead of awaited, so that the request's first
+ * statement, issued after this call, goes out right behind it without waiting for its answer.
+ * (Awaiting requestSettings' own promise would hand the query over a microtask later, after a
+ * statement issued meanwhile: that statement would run before the role is set.)
+ */
+function sendSettings(tx: postgres.TransactionSql, ctx: RequestContext): Promise<unknown> {
+  const settings = settingsOf(ctx);
+  const names = settings.map(([name]) => name);
+  const values = settings.map(([, value]) => value);
+  return tx`select set_config(name, value, true) from unnest(${names}::text[], ${values}::text[]) as s(name, value)`.execute();
+}
+
 export class RestService implements Service {
   readonly prefix = "/rest/v1";
   readonly bodyLimit = 10 * 1024 * 1024;
   private readonly sql: postgres.Sql;
   private readonly schemas: string[];
   private readonly maxRows: number;
+  private readonly tokens: VerifiedTokens;
   private cache?: Promise<{ schema: SchemaCache; roles: RoleSettings }>;
   private listening?: Promise<unknown>;
 
@@ -41,7 +56,12 @@ export class RestService implements Service {
     const toml = parseToml(Deno.readTextFileSync(config.configToml)) as { api?: { schemas?: string[]; max_rows?: number } };
     this.schemas = toml.api?.schemas?.length ? toml.api.schemas : ["public", "graphql_public"];
     this.maxRows = toml.api?.max_rows ?? 1000;
-    this.sql = postgres(config.restDbUrl, { prepare: false, max: 10, onnotice: () => {} });
+    // Prepared statements (one round trip each once a connection has seen them) for the fixed
+    // statements only: the request settings, BEGIN/COMMIT, the schema cache's catalog queries. SQL
+    // built from the request names user tables and runs unprepared (sql.ts UNPREPARED), so no
+    // plan can go stale across DDL and the per-connection statement cache stays this small.
+    this.sql = postgres(config.restDbUrl, { prepare: true, max: 10, onnotice: () => {} });
+    this.tokens = new VerifiedTokens(config.jwtSecret);
     // Every request value is text for Postgres to read with the type it infers (as PostgREST sends
     // literals): the driver's own serializers (booleans, dates, bytea, JSON) must not reinterpret it.
     const serializers = this.sql.options.serializers as Record<string, (x: unknown) => unknown>;
@@ -86,7 +106,7 @@ export class RestService implements Service {
     const parts = token.split(".").length;
     if (parts !== 3) throw jwtError(`Expected 3 parts in JWT; got ${parts}`);
     try {
-      const claims = await verifyToken(token, { secret: this.config.jwtSecret });
+      const claims = await this.tokens.verify(token);
       return { role: claims.role as string, claims };
     } catch (err) {
       const message = err instanceof TokenError ? err.message : "invalid token";
@@ -119,7 +139,7 @@ export class RestService implements Service {
     const readOnly = method === "GET" || method === "HEAD";
     const settings = roles.get(caller.role) ?? {};
     const outcome = await this.sql.begin(readOnly ? "read only" : "read write", async (tx) => {
-      await requestSettings(tx, {
+      const set = sendSettings(tx, {
         role: caller.role,
         claims: { ...caller.claims, role: caller.role },
         method,
@@ -127,7 +147,13 @@ export class RestService implements Service {
         headers: Object.fromEntries([...req.headers].filter(([k]) => k !== "cookie")),
         extra: { search_path: `${[plan.schema, "extensions"].map((s) => `"${s.replace(/"/g, '""')}"`).join(", ")}`, ...settings },
       });
-      return await run(tx, cache, prepared, this.maxRows);
+      // The request's first statement goes out right behind the settings without waiting for their
+      // answer (Postgres runs them in order). A settings error is still the one reported: the
+      // statement then only failed with 25P02 because of it.
+      const result = run(tx, cache, prepared, this.maxRows);
+      result.catch(() => {});
+      await set;
+      return await result;
     }) as Outcome;
     const profileSchema = prepared.profileSent || cache.schemas.length > 1 ? plan.schema : null;
     return this.respond(method, outcome, plan.media, plan.prefs.applied, profileSchema);

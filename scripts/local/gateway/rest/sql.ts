@@ -10,6 +10,15 @@ export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** schema.name, both quoted. */
 export const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
 
+/**
+ * Options for every statement built from a request: unprepared (postgres.js's unnamed statement), as
+ * its text names user tables and columns. A named prepared statement would keep its parameter and
+ * result types across DDL until the connection closes ("cached plan must not change result type",
+ * stale types) and each connection would keep every shape it ever ran; the pool prepares only
+ * fixed statements.
+ */
+export const UNPREPARED = { prepare: false } as const;
+
 /** The bind parameters of one statement. */
 export class Params {
   readonly values: unknown[] = [];
