@@ -23,12 +23,26 @@ async function logAnswers(owner: Tx): Promise<void> {
   }
 }
 
+/** fn, run again (up to 5 times) while it fails with a serialization failure (40001). */
+async function retryingSerializationFailures<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40001' || attempt >= 5) throw err;
+    }
+  }
+}
+
 const daily = (tx: Tx, tenant: string | null = null) =>
   tx`select m.label, (m.metrics).* from private.calculate_daily_rag_metrics(${DAY}, ${tenant}::uuid) m`;
 
 describe('private.calculate_daily_rag_metrics', () => {
   it('computes every tenant by slug and then the platform row, each as calculate_rag_metrics does, and writes them', async () => {
-    await scenario(async (s) => {
+    // Repeatable read, so the tenants listed are the ones the job saw. The job locks each tenant (FOR
+    // KEY SHARE), which under repeatable read fails with 40001 when another test file committed an
+    // update of a tenant after this snapshot: retried with a new transaction, as any such client must.
+    await retryingSerializationFailures(() => scenario(async (s) => {
       await s.owner`set transaction isolation level repeatable read`; // the tenants listed below are the ones the job saw
       await logAnswers(s.owner);
       const rows = await s.as('service_role', (tx) => daily(tx));
@@ -44,7 +58,7 @@ describe('private.calculate_daily_rag_metrics', () => {
       }
       const [written] = await s.owner`select count(*)::int as n from public.rag_metrics_history where date = ${DAY}`;
       assert.equal(written.n, tenants.length + 1);
-    });
+    }));
   });
 
   it('computes only the tenant given, under its slug', async () => {
